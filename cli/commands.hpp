@@ -1,0 +1,11 @@
+#pragma once
+// Each `tandem` subcommand registers itself on the app in its own file.
+#include <CLI/CLI.hpp>
+
+namespace tandem::cli {
+
+void add_inspect_command(CLI::App& app);
+void add_describe_command(CLI::App& app);
+void add_run_command(CLI::App& app);
+
+} // namespace tandem::cli
