@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <string>
 
+#include "core/error.hpp"
 #include "core/model.hpp"
 #include "core/zoo/zoo.hpp"
 
