@@ -7,5 +7,11 @@ namespace tandem::cli {
 void add_inspect_command(CLI::App& app);
 void add_describe_command(CLI::App& app);
 void add_run_command(CLI::App& app);
+void add_plan_command(CLI::App& app);
+
+// Thrown to end the program with `code` when the reason was already printed (a sweep's child run).
+struct ExitCode {
+  int code = 1;
+};
 
 } // namespace tandem::cli

@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
   tandem::cli::add_inspect_command(app);
   tandem::cli::add_describe_command(app);
   tandem::cli::add_run_command(app);
+  tandem::cli::add_plan_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -25,6 +26,8 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     app.exit(e);
     return 2;
+  } catch (const tandem::cli::ExitCode& e) {
+    return e.code;
   } catch (const tandem::InputError& e) {
     std::cerr << "tandem: error: " << e.what() << '\n';
     return 2;

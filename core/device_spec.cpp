@@ -12,43 +12,59 @@ double DeviceSpec::speedup(int threads) const {
 
 namespace {
 
+// The fitted Raspberry Pi 4 figures; the rpi3 and jetson-nano specs are stated as multiples of
+// them.
+constexpr OpClassRates kRpi4Rates{3.2, 12.0, 0.27, 2.0, 2.0, 0.5};
+constexpr double kRpi4OverheadUs = 410.0;
+
+constexpr OpClassRates scaled(const OpClassRates& r, double factor) {
+  return {r.conv_gflops * factor,           r.conv_pointwise_gflops * factor,
+          r.conv_depthwise_gflops * factor, r.gemm_gflops * factor,
+          r.matmul_gflops * factor,         r.elementwise_gflops * factor};
+}
+
 // Rates are per thread, GFLOP/s. Every figure is either measured, fitted to a measurement, or an
 // ASSUMPTION stated as such; `tandem describe devices` prints the source line.
 const std::array<DeviceSpec, 5> kSpecs{{
     {
         "rpi4",
         "Raspberry Pi 4 Model B, 4x Cortex-A72 @ 1.5 GHz, LPDDR4-3200",
-        "rates, memory bandwidth and overhead fitted to the single-thread whole-model times of "
-        "JaredFern/Framework-Tax rpi4_neon_cpu.csv (PyTorch, 224x224: vgg16 7.39 s, resnet18 2.33 s, "
-        "alexnet 0.67 s, mobilenet_v2 0.25 s, googlenet 0.74 s, inception_v3 1.88 s, densenet 2.90 s); "
-        "parallel efficiency 0.8 is an ASSUMPTION",
+        "conv, conv_pointwise and conv_depthwise rates and the per-layer overhead fitted by least "
+        "squares in log space to six single-thread whole-model times of JaredFern/Framework-Tax "
+        "rpi4_neon_cpu.csv (PyTorch, 224x224: vgg16 7.39 s, alexnet 0.67 s, mobilenet_v2 0.25 s, "
+        "googlenet 0.74 s, inception_v3 1.88 s, densenet161 2.90 s; residuals +32%..-29%, "
+        "tests/unit/calibration_test.cpp); the pointwise rate sits at the fit's bound of half the "
+        "A72's 24 GFLOP/s fp32 NEON peak; resnet18's 2.33 s is left out as an outlier (predicted "
+        "1.15 s: its time per MAC is 2.7x vgg16's with the same 3x3 convs); memory 4 GB/s, gemm, "
+        "matmul and elementwise rates and parallel efficiency 0.8 are ASSUMPTIONS",
         4,
         0.8,
-        {4.2, 4.2, 1.0, 2.0, 2.0, 0.5},
+        kRpi4Rates,
         4.0,
-        1000.0,
+        kRpi4OverheadUs,
     },
     {
         "rpi3",
         "Raspberry Pi 3 Model B+, 4x Cortex-A53 @ 1.4 GHz, LPDDR2-900",
         "ASSUMPTION: rpi4 rates x 0.4 (in-order A53 with half the A72's NEON throughput per clock, "
-        "1.4/1.5 clock); memory 2.2 GB/s (LPDDR2-900, about half of the Pi 4's sustained figure)",
+        "1.4/1.5 clock); memory 2.2 GB/s (LPDDR2-900, about half of the Pi 4's sustained figure); "
+        "per-layer overhead 1.5 x rpi4's",
         4,
         0.8,
-        {1.68, 1.68, 0.4, 0.8, 0.8, 0.2},
+        scaled(kRpi4Rates, 0.4),
         2.2,
-        1500.0,
+        1.5 * kRpi4OverheadUs,
     },
     {
         "jetson-nano",
         "NVIDIA Jetson Nano CPU complex, 4x Cortex-A57 @ 1.43 GHz, LPDDR4-3200 (GPU not modelled)",
         "ASSUMPTION: rpi4 rates x 0.76 (A57 about 80% of an A72 per clock, 1.43/1.5 clock); memory "
-        "as rpi4",
+        "and per-layer overhead as rpi4",
         4,
         0.8,
-        {3.2, 3.2, 0.76, 1.52, 1.52, 0.38},
+        scaled(kRpi4Rates, 0.76),
         4.0,
-        1000.0,
+        kRpi4OverheadUs,
     },
     {
         "desktop-cpu",

@@ -10,7 +10,8 @@ namespace tandem {
 
 struct ZooParams {
   int batch = 1;
-  int seq_len = 128; // transformer models only
+  int seq_len = 128;  // transformer models only
+  int image_size = 0; // input height = width of image models; 0 = the model's default
 };
 
 struct ZooEntry {

@@ -1,0 +1,40 @@
+#include "schedulers/common/link_costs.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace tandem {
+
+bool link_usable(const SystemView& view) {
+  auto ok = [](BytesPerSecond bps) { return std::isfinite(bps) && bps > 0; };
+  return ok(view.uplink_estimate_bps) && ok(view.downlink_estimate_bps) &&
+         std::isfinite(view.link_latency_s) && view.link_latency_s >= 0;
+}
+
+Seconds serialization_s(Bytes bytes, BytesPerSecond bps) {
+  if (!std::isfinite(bps) || bps <= 0)
+    return kNever;
+  return static_cast<double>(bytes) / bps;
+}
+
+std::vector<std::size_t> topological_positions(const TaskGraph& graph) {
+  std::vector<std::size_t> position(graph.size());
+  const auto& order = graph.topological_order();
+  for (std::size_t p = 0; p < order.size(); ++p)
+    position[index_of(order[p])] = p;
+  return position;
+}
+
+std::vector<std::size_t> last_use_positions(const TaskGraph& graph,
+                                            const std::vector<std::size_t>& position) {
+  std::vector<std::size_t> last(graph.size());
+  for (const auto& task : graph.tasks()) {
+    auto& l = last[index_of(task.id)];
+    l = position[index_of(task.id)];
+    for (auto c : task.consumers)
+      l = std::max(l, position[index_of(c)]);
+  }
+  return last;
+}
+
+} // namespace tandem

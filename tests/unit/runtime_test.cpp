@@ -1,0 +1,215 @@
+// The runtime on the closed-form AnalyticBackend: hand-computed schedules, pipelining across a
+// stream, the server pool, plan validation and revisions while an inference runs.
+#include <doctest/doctest.h>
+
+#include <cmath>
+
+#include "core/device_spec.hpp"
+#include "core/error.hpp"
+#include "core/model_json.hpp"
+#include "core/runtime/analytic_backend.hpp"
+#include "core/runtime/runtime.hpp"
+#include "core/runtime/single_inference.hpp"
+
+using namespace tandem;
+
+namespace {
+
+// input 1000 B -> a (500 B; 10 ms device, 1 ms server) -> b (200 B; 20, 2) -> c (100 B; 5, 0.5)
+const char* kChain = R"({"format": "tandem-model/1", "name": "chain3", "input_bytes": 1000, "layers": [
+  {"name": "a", "inputs": ["input"], "output_bytes": 500, "device_ms": 10, "server_ms": 1},
+  {"name": "b", "inputs": ["a"], "output_bytes": 200, "device_ms": 20, "server_ms": 2},
+  {"name": "c", "inputs": ["b"], "output_bytes": 100, "device_ms": 5, "server_ms": 0.5}]})";
+
+// input -> {left, right} -> join: two branches the server pool can run side by side.
+const char* kDiamond = R"({"format": "tandem-model/1", "name": "diamond", "input_bytes": 1000, "layers": [
+  {"name": "left", "inputs": ["input"], "output_bytes": 100, "device_ms": 10, "server_ms": 4},
+  {"name": "right", "inputs": ["input"], "output_bytes": 100, "device_ms": 10, "server_ms": 4},
+  {"name": "join", "inputs": ["left", "right"], "output_bytes": 10, "device_ms": 1, "server_ms": 1}]})";
+
+struct Fixture {
+  explicit Fixture(const char* json)
+      : model(parse_model_json(json, "test.json")), graph(TaskGraph::per_layer(model)),
+        costs(CostTable::predict(model, {find_device_spec("rpi4"), 1}, {find_device_spec("desktop-cpu"), 0})) {}
+  TaskId task(const char* name) const { return task_id(index_of(*model.find(name))); }
+  Plan split(std::initializer_list<const char*> on_server) const {
+    auto p = Plan::all_on(Side::device, graph);
+    for (auto n : on_server)
+      p.placement[index_of(task(n))] = Side::server;
+    return p;
+  }
+  Model model;
+  TaskGraph graph;
+  CostTable costs;
+};
+
+constexpr double kBps = 1e6; // 1 MB/s: 1 byte = 1 us
+bool close(double a, double b) { return std::abs(a - b) <= 1e-9 * std::max(1.0, std::abs(b)); }
+
+class FixedScheduler : public Scheduler {
+public:
+  explicit FixedScheduler(Plan p) : plan_(std::move(p)) {}
+  Plan plan(const SystemView&) override { return plan_; }
+
+private:
+  Plan plan_;
+};
+
+struct Collect : RunObserver {
+  void on_op(const OpRecord& op) override { ops.push_back(op); }
+  void on_inference(const InferenceRecord& r) override { inferences.push_back(r); }
+  std::vector<OpRecord> ops;
+  std::vector<InferenceRecord> inferences;
+};
+
+Collect run_stream(const Fixture& f, const Plan& plan, WorkloadConfig workload, int workers = 1,
+                   Seconds latency = 0) {
+  RuntimeSetup s;
+  s.graph = &f.graph;
+  s.planning_costs = s.actual_costs = &f.costs;
+  s.server_workers = workers;
+  s.link_latency_s = latency;
+  s.initial_uplink_bps = s.initial_downlink_bps = kBps;
+  s.workload = workload;
+  s.scheduler_name = "fixed";
+  s.make_scheduler = [plan](int) { return std::make_unique<FixedScheduler>(plan); };
+  AnalyticBackend backend({kBps}, {kBps});
+  Collect c;
+  Runtime(s, backend, {&c}).run();
+  return c;
+}
+
+} // namespace
+
+TEST_CASE("device-only latency is the sum of device times") {
+  Fixture f(kChain);
+  const auto r = run_plan(f.graph, f.costs, Plan::all_on(Side::device, f.graph), {kBps, kBps, 0.004});
+  CHECK(close(r.latency_s(), 0.035));
+  CHECK(r.record.uplink_bytes == 0);
+  CHECK(r.record.device_tasks == 3);
+}
+
+TEST_CASE("server-only latency is upload + latency + server sum + download + latency") {
+  Fixture f(kChain);
+  const Seconds L = 0.004;
+  const auto r = run_plan(f.graph, f.costs, Plan::all_on(Side::server, f.graph), {kBps, kBps, L});
+  CHECK(close(r.latency_s(), 1000 / kBps + L + 0.0035 + 100 / kBps + L));
+  CHECK(r.record.uplink_bytes == 1000);
+  CHECK(r.record.downlink_bytes == 100);
+}
+
+TEST_CASE("a split is device prefix + tensor/bandwidth + latency + server suffix + download") {
+  Fixture f(kChain);
+  const Seconds L = 0.002;
+  const auto r = run_plan(f.graph, f.costs, f.split({"b", "c"}), {kBps, 2 * kBps, L});
+  CHECK(close(r.latency_s(), 0.010 + 500 / kBps + L + 0.0025 + 100 / (2 * kBps) + L));
+}
+
+TEST_CASE("a tensor goes up once however many server consumers read it") {
+  Fixture f(kDiamond);
+  const auto r = run_plan(f.graph, f.costs, f.split({"left", "right", "join"}), {kBps, kBps, 0});
+  CHECK(r.record.uplink_bytes == 1000);
+  CHECK(r.record.transfers == 2); // the input up, join's output down
+}
+
+TEST_CASE("two server workers run independent branches side by side") {
+  Fixture f(kDiamond);
+  const auto plan = f.split({"left", "right", "join"});
+  WorkloadConfig one;
+  const auto serial = run_stream(f, plan, one, 1);
+  const auto parallel = run_stream(f, plan, one, 2);
+  const Seconds up = 1000 / kBps, down = 10 / kBps;
+  CHECK(close(serial.inferences.at(0).finish_s, up + 0.004 + 0.004 + 0.001 + down));
+  CHECK(close(parallel.inferences.at(0).finish_s, up + 0.004 + 0.001 + down));
+}
+
+TEST_CASE("a closed loop starts each inference when the previous one finishes") {
+  Fixture f(kChain);
+  WorkloadConfig w;
+  w.kind = WorkloadKind::closed_loop;
+  w.count = 4;
+  const auto c = run_stream(f, Plan::all_on(Side::device, f.graph), w);
+  REQUIRE(c.inferences.size() == 4);
+  for (int k = 0; k < 4; ++k) {
+    CHECK(close(c.inferences[k].arrival_s, 0.035 * k));
+    CHECK(close(c.inferences[k].finish_s, 0.035 * (k + 1)));
+  }
+}
+
+TEST_CASE("a periodic stream pipelines device and server work across inferences") {
+  // Split after a: device 10 ms, upload 0.5 ms, server 2.5 ms, download 0.1 ms. At 50 fps (20 ms
+  // period) nothing queues, so every inference takes the single-inference latency.
+  Fixture f(kChain);
+  WorkloadConfig w;
+  w.kind = WorkloadKind::periodic;
+  w.fps = 50;
+  w.count = 5;
+  const auto c = run_stream(f, f.split({"b", "c"}), w);
+  REQUIRE(c.inferences.size() == 5);
+  for (const auto& r : c.inferences)
+    CHECK(close(r.finish_s - r.arrival_s, 0.010 + 0.0005 + 0.0025 + 0.0001));
+  // At 200 fps (5 ms period) the device is the bottleneck: inference k starts computing at 10k ms.
+  w.fps = 200;
+  const auto q = run_stream(f, f.split({"b", "c"}), w);
+  for (std::size_t k = 0; k < q.inferences.size(); ++k)
+    CHECK(close(q.inferences[k].finish_s, 0.010 * (k + 1) + 0.0005 + 0.0025 + 0.0001));
+}
+
+TEST_CASE("the same run twice gives the same records") {
+  Fixture f(kDiamond);
+  WorkloadConfig w;
+  w.kind = WorkloadKind::poisson;
+  w.rate_per_s = 80;
+  w.count = 30;
+  const auto a = run_stream(f, f.split({"right", "join"}), w, 2, 0.001);
+  const auto b = run_stream(f, f.split({"right", "join"}), w, 2, 0.001);
+  REQUIRE(a.ops.size() == b.ops.size());
+  for (std::size_t i = 0; i < a.ops.size(); ++i) {
+    CHECK(a.ops[i].start_s == b.ops[i].start_s);
+    CHECK(a.ops[i].task_name == b.ops[i].task_name);
+  }
+}
+
+TEST_CASE("a plan that puts the input on the server is a PlanError naming scheduler and layer") {
+  Fixture f(kChain);
+  auto p = Plan::all_on(Side::server, f.graph);
+  p.placement[index_of(f.graph.input())] = Side::server;
+  CHECK_THROWS_WITH_AS(validate(p, f.graph, "bad-one"),
+                       "scheduler 'bad-one' made an invalid plan at layer 'input': the model input "
+                       "lives on the device, but the plan places it on the server",
+                       PlanError);
+  p.placement.pop_back();
+  CHECK_THROWS_AS(validate(p, f.graph, "bad-one"), PlanError);
+}
+
+namespace {
+// Offloads the rest of the chain once the first device task is done (a dynamic decision).
+class OffloadAfterFirst : public Scheduler {
+public:
+  explicit OffloadAfterFirst(bool move_started) : move_started_(move_started) {}
+  Plan plan(const SystemView& v) override { return Plan::all_on(Side::device, *v.graph); }
+  bool wants_progress() const override { return true; }
+  std::optional<Plan> on_progress(const SystemView& v, const ProgressEvent& e) override {
+    if (e.kind != ProgressEvent::Kind::task_done || v.graph->task(e.task).is_input || done_)
+      return std::nullopt;
+    done_ = true;
+    auto p = Plan::all_on(Side::server, *v.graph);
+    if (!move_started_)
+      p.placement[index_of(e.task)] = Side::device;
+    return p;
+  }
+
+private:
+  bool move_started_;
+  bool done_ = false;
+};
+} // namespace
+
+TEST_CASE("a revised plan moves tasks that have not started") {
+  Fixture f(kChain);
+  OffloadAfterFirst s(false);
+  const auto r = run_single_inference(f.graph, f.costs, s, {kBps, kBps, 0});
+  CHECK(close(r.latency_s(), 0.010 + 500 / kBps + 0.0025 + 100 / kBps));
+  OffloadAfterFirst bad(true);
+  CHECK_THROWS_AS(run_single_inference(f.graph, f.costs, bad, {kBps, kBps, 0}), PlanError);
+}
