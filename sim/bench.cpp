@@ -1,6 +1,7 @@
 #include "sim/bench.hpp"
 
 #include <chrono>
+#include <ctime>
 #include <limits>
 
 #include <fmt/format.h>
@@ -99,8 +100,8 @@ struct LatencyTotal : RunObserver {
 } // namespace
 
 BandwidthTrace default_bench_trace() {
-  return BandwidthTrace({{0, mbps_to_bytes_per_s(40)}, {5, mbps_to_bytes_per_s(10)}}, 10, true,
-                        "bench: 40 Mbit/s for 5 s, then 10 Mbit/s, looping");
+  return BandwidthTrace({{0, mbps_to_bytes_per_s(400)}, {5, mbps_to_bytes_per_s(100)}}, 10, true,
+                        "bench: 400 Mbit/s for 5 s, then 100 Mbit/s, looping");
 }
 
 BenchResult run_bench(const BenchSpec& spec) {
@@ -129,8 +130,9 @@ BenchResult run_bench(const BenchSpec& spec) {
   setup.link_latency_s = spec.link_latency_s;
   setup.initial_uplink_bps = up.mean_bps();
   setup.initial_downlink_bps = down.mean_bps();
-  setup.workload.kind = WorkloadKind::periodic;
+  setup.workload.kind = spec.poisson ? WorkloadKind::poisson : WorkloadKind::periodic;
   setup.workload.fps = spec.fps;
+  setup.workload.rate_per_s = spec.fps;
   setup.workload.duration_s = spec.duration_s;
   setup.workload.count = std::numeric_limits<int>::max(); // the duration ends the stream
   if (spec.make_scheduler) {
@@ -161,7 +163,9 @@ BenchResult run_bench(const BenchSpec& spec) {
   run_simulation(platform, [&](Backend& backend) {
     Runtime runtime(setup, backend, {&latencies, &note});
     const auto start = Clock::now();
+    const std::clock_t cpu_start = std::clock();
     const RunStats stats = runtime.run();
+    result.cpu_s = static_cast<double>(std::clock() - cpu_start) / CLOCKS_PER_SEC;
     result.wall_s = seconds_since(start);
     result.simulated_s = stats.end_s;
     result.inferences = stats.inferences;

@@ -24,6 +24,10 @@ struct BenchSpec {
   std::string model = "resnet50"; // a zoo name or a model JSON path
   int devices = 1;
   double fps = 30;
+  // Arrivals at exactly k / fps on every device (all devices in step, so their activities end
+  // together), or Poisson at the same mean rate, seeded per device (no two events coincide: the
+  // harder case for the backend).
+  bool poisson = false;
   Seconds duration_s = 10; // simulated; arrivals stop then and the run drains what is in flight
   int server_workers = 4;
   Seconds link_latency_s = 0.005; // one-way
@@ -44,6 +48,7 @@ struct BenchSpec {
 
 struct BenchResult {
   double wall_s = 0;       // wall-clock time of the runtime's loop (engine set-up excluded)
+  double cpu_s = 0;        // process CPU time of the same loop (steadier on a loaded machine)
   double setup_wall_s = 0; // model, cost table and platform before it
   Seconds simulated_s = 0; // simulated time at the end of the run
   std::uint64_t inferences = 0;
@@ -51,9 +56,10 @@ struct BenchResult {
   Seconds mean_latency_s = 0;
   std::string plan_note; // what the plan does ("split after layer3.0.conv2", "all on device")
   double speedup() const { return wall_s > 0 ? simulated_s / wall_s : 0; } // x real time
+  double cpu_speedup() const { return cpu_s > 0 ? simulated_s / cpu_s : 0; }
 };
 
-// A looping 10 s trace: 40 Mbit/s for 5 s, then 10 Mbit/s.
+// A looping 10 s trace, a fast Wi-Fi link with fades: 400 Mbit/s for 5 s, then 100 Mbit/s.
 BandwidthTrace default_bench_trace();
 
 BenchResult run_bench(const BenchSpec& spec);

@@ -67,7 +67,10 @@ Platform build_platform(const PlatformSpec& spec) {
   // A star zone: a route is the source's up-links then the destination's down-links, so each
   // device needs two routes and the platform grows linearly with the number of devices.
   auto* zone = sg4::create_star_zone("tandem");
-  p.server = zone->create_host("server", kHostSpeed)->set_core_count(spec.server_workers)->seal();
+  p.server = zone->create_host("server", kHostSpeed)->seal();
+  for (int w = 0; w < spec.server_workers; ++w)
+    p.server_workers.push_back(
+        zone->create_host(fmt::format("server-worker{}", w), kHostSpeed)->seal());
   sg4::Link* shared = nullptr;
   if (spec.shared_uplink) {
     shared = zone->create_link("uplink", 1.0); // the rate comes from the trace

@@ -9,6 +9,7 @@
 #include <simgrid/s4u/Comm.hpp>
 #include <simgrid/s4u/Engine.hpp>
 #include <simgrid/s4u/Exec.hpp>
+#include <simgrid/s4u/Host.hpp>
 #include <simgrid/s4u/Link.hpp>
 #include <simgrid/simix.hpp>
 
@@ -23,7 +24,8 @@ struct SimBackend::Pending {
   sg4::Host* destination = nullptr; // nullptr for an exec
   double flops = 0;
   Bytes bytes = 0;
-  const PlatformLink* varying_link = nullptr; // a transfer over a link with a bandwidth profile
+  Seconds duration_s = 0; // an exec's closed-form length
+  const PlatformLink* link = nullptr; // a transfer's link
 };
 
 SimBackend::SimBackend(const Platform& platform)
@@ -42,10 +44,11 @@ void SimBackend::start_compute(ActivityId id, const ComputeRequest& r) {
     throw BackendError(fmt::format("compute activity {}: device {} is not in the platform ({} "
                                    "devices)",
                                    id, r.device, platform_.devices.size()));
-  if (r.side == Side::server && (r.worker < 0 || r.worker >= platform_.server->get_core_count()))
+  const int workers = static_cast<int>(platform_.server_workers.size());
+  if (r.side == Side::server && (r.worker < 0 || r.worker >= workers))
     throw BackendError(fmt::format("compute activity {}: server worker {} is not in the platform "
                                    "({} workers)",
-                                   id, r.worker, platform_.server->get_core_count()));
+                                   id, r.worker, workers));
   if (r.duration_s == 0) {
     instant_.push_back(id);
     return;
@@ -53,9 +56,10 @@ void SimBackend::start_compute(ActivityId id, const ComputeRequest& r) {
   Pending p;
   p.id = id;
   p.host = r.side == Side::device ? platform_.devices[static_cast<std::size_t>(r.device)]
-                                  : platform_.server;
+                                  : platform_.server_workers[static_cast<std::size_t>(r.worker)];
   // Exact: kHostSpeed is a power of two.
   p.flops = r.duration_s * kHostSpeed;
+  p.duration_s = r.duration_s;
   pending_.push_back(p);
 }
 
@@ -83,7 +87,7 @@ void SimBackend::start_transfer(ActivityId id, const TransferRequest& r) {
   p.host = up ? device : platform_.server;
   p.destination = up ? platform_.server : device;
   p.bytes = r.bytes;
-  p.varying_link = link.varies ? &link : nullptr;
+  p.link = &link;
   pending_.push_back(p);
 }
 
@@ -92,7 +96,8 @@ void SimBackend::flush() {
     return;
   // One simcall for the whole batch: in kernel context the s4u calls below take SimGrid's maestro
   // fast path, where each would otherwise be a simcall of its own (3 context switches per start).
-  simgrid::kernel::actor::simcall_answered([this] {
+  const Seconds clock = sg4::Engine::get_clock();
+  simgrid::kernel::actor::simcall_answered([this, clock] {
     for (const auto& p : pending_) {
       if (p.destination == nullptr) {
         sg4::ExecPtr exec = sg4::Exec::init();
@@ -101,23 +106,25 @@ void SimBackend::flush() {
         exec->set_flops_amount(p.flops)->set_host(p.host);
         exec->start();
         running_.push_back(exec);
+        predicted_end_.push_back(clock + p.duration_s);
       } else {
         sg4::CommPtr comm = sg4::Comm::sendto_init(p.host, p.destination);
         comm->set_payload_size(p.bytes);
-        if (p.varying_link != nullptr) {
+        if (p.link->varies) {
           // SimGrid 3.32 (CM02) bounds a communication by its route's bandwidth when it starts
           // and never raises that bound: a transfer started at a low rate ignores every later
           // increase. Start it while the link shows the trace's peak, then put the current rate
           // back; no simulated time passes in between, so only the bound changes.
-          auto* link = p.varying_link->link;
+          auto* link = p.link->link;
           const double current = link->get_bandwidth();
-          link->set_bandwidth(p.varying_link->peak_bps);
+          link->set_bandwidth(p.link->peak_bps);
           comm->start();
           link->set_bandwidth(current);
         } else {
           comm->start();
         }
         running_.push_back(comm);
+        predicted_end_.push_back(p.link->trace->finish_time(clock, static_cast<double>(p.bytes)));
       }
       running_ids_.push_back(p.id);
     }
@@ -133,6 +140,8 @@ void SimBackend::take(std::size_t index, std::vector<ActivityId>& done) {
   running_.pop_back();
   running_ids_[index] = running_ids_.back();
   running_ids_.pop_back();
+  predicted_end_[index] = predicted_end_.back();
+  predicted_end_.pop_back();
 }
 
 std::vector<ActivityId> SimBackend::wait_until(Seconds deadline) {
@@ -165,15 +174,19 @@ std::vector<ActivityId> SimBackend::wait_until(Seconds deadline) {
     return done;
   }
   take(static_cast<std::size_t>(first), done);
-  // Others that SimGrid finished in the same step. test_any answers one finished activity per
-  // call (or -1), without advancing the clock.
-  while (!running_.empty()) {
-    const ssize_t next = sg4::Activity::test_any(running_);
-    if (next < 0)
-      break;
-    take(static_cast<std::size_t>(next), done);
+  // Others that SimGrid finished in the same step: ask only those whose closed-form end is due
+  // (scanning doubles is cheap; Activity::test_any would test every running activity in the
+  // kernel). The margin covers rounding between SimGrid's arithmetic and the closed forms, and
+  // SimGrid ending together what is due within surf/precision.
+  const Seconds t = sg4::Engine::get_clock();
+  const Seconds due = t + 1e-9 * std::max(1.0, t);
+  for (std::size_t i = 0; i < running_.size();) {
+    if (predicted_end_[i] <= due && running_[i]->test())
+      take(i, done); // the last one moved to i: look at i again
+    else
+      ++i;
   }
-  now_ = std::max(now_, sg4::Engine::get_clock());
+  now_ = std::max(now_, t);
   std::sort(done.begin(), done.end());
   return done;
 }
@@ -185,6 +198,7 @@ void SimBackend::cancel_all() {
     activity->cancel();
   running_.clear();
   running_ids_.clear();
+  predicted_end_.clear();
 }
 
 } // namespace tandem::sim

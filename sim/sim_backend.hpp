@@ -7,9 +7,16 @@
 //
 // Use it only inside a SimGrid actor (run_simulation in session.hpp does that).
 //
+// SimGrid alone decides when activities end. The backend also computes each one's closed-form end
+// (start + duration, or BandwidthTrace::finish_time), only to choose which other activities to ask
+// (test()) after one ends, instead of asking all of them: activities ending in the same SimGrid
+// step are returned together. Should SimGrid end one earlier than its closed form (it never does
+// while the runtime keeps one activity per resource), that one is returned by the next call, at
+// the same time.
+//
 // Cost per activity: a few microseconds, plus a term linear in the number of running activities
-// that SimGrid 3.32 itself adds (wait_any registers with every activity; each completion is
-// removed from a std::list of the owning actor's activities). Nothing here is worse than that.
+// that SimGrid 3.32 itself adds (wait_any registers with every activity, with a std::list node
+// each; each completion is removed from a std::list of the owning actor's activities).
 #include <cstdint>
 #include <vector>
 
@@ -49,10 +56,12 @@ private:
   const Platform& platform_;
   Seconds now_ = 0;
   std::vector<Pending> pending_;
-  // Parallel arrays: what SimGrid runs, and the runtime's id of each. Passed as they are to
-  // Activity::wait_any_for, whose index answers which one ended, so no lookup is needed.
+  // Parallel arrays: what SimGrid runs, the runtime's id of each, and when it should end by the
+  // closed form. running_ goes as it is to Activity::wait_any_for, whose index answers which one
+  // ended, so no lookup is needed.
   std::vector<simgrid::s4u::ActivityPtr> running_;
   std::vector<ActivityId> running_ids_;
+  std::vector<Seconds> predicted_end_;
   std::vector<ActivityId> instant_; // zero-length activities: they end now
   std::uint64_t simgrid_activities_ = 0;
 };

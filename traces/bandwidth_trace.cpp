@@ -13,6 +13,11 @@ namespace tandem {
 namespace {
 
 constexpr Seconds kInfinity = std::numeric_limits<Seconds>::infinity();
+// Byte counts come from sums of rate * duration, so "the transfer ends exactly where a step ends"
+// is decided up to a few units in the last place of the byte counts involved. Without this slack,
+// a transfer of exactly the bytes before a zero-rate gap could end after the gap instead of
+// before it, depending on rounding.
+constexpr double kSlack = 16 * std::numeric_limits<double>::epsilon();
 
 void require(bool condition, const std::string& source, const char* what) {
   if (!condition)
@@ -84,6 +89,16 @@ BytesPerSecond BandwidthTrace::at(Seconds t) const {
   return steps_[step_index(loop_ ? std::fmod(t, period_s_) : t)].bytes_per_s;
 }
 
+Seconds BandwidthTrace::step_end(std::size_t i) const {
+  if (i + 1 < steps_.size())
+    return steps_[i + 1].start_s;
+  return loop_ ? period_s_ : kInfinity;
+}
+
+double BandwidthTrace::slack(double bytes) const {
+  return kSlack * (bytes + bytes_per_period_);
+}
+
 Seconds BandwidthTrace::local_finish(Seconds u, double bytes) const {
   const std::size_t n = steps_.size();
   std::size_t i = step_index(u);
@@ -94,22 +109,24 @@ Seconds BandwidthTrace::local_finish(Seconds u, double bytes) const {
     ++i;
     u = steps_[i].start_s;
   }
-  const Seconds end_i = i + 1 < n ? steps_[i + 1].start_s : (loop_ ? period_s_ : kInfinity);
-  if (bytes <= steps_[i].bytes_per_s * (end_i - u))
-    return u + bytes / steps_[i].bytes_per_s; // the common case, without cancellation
-  const double target = cumulative(u) + bytes;
-  // The first step at whose end the cumulative bytes reach target: that step has a positive rate,
-  // since the one before ended short of target.
+  const double rate = steps_[i].bytes_per_s;
+  const double before = cumulative(u);
+  const double tolerance = slack(before + bytes);
+  if (bytes <= rate * (step_end(i) - u) + tolerance)
+    return std::min(u + bytes / rate, step_end(i)); // the common case, without cancellation
+  const double target = before + bytes;
+  // The first step at whose end the cumulative bytes reach target (within rounding): it has a
+  // positive rate, since the step before it ended short of target.
   const auto first = cumulative_bytes_.begin() + static_cast<std::ptrdiff_t>(i) + 1;
   const auto last = cumulative_bytes_.begin() + static_cast<std::ptrdiff_t>(n); // excludes the end
-  const auto k =
-      static_cast<std::size_t>(std::lower_bound(first, last, target) - cumulative_bytes_.begin());
+  const auto k = static_cast<std::size_t>(std::lower_bound(first, last, target - tolerance) -
+                                          cumulative_bytes_.begin());
   const std::size_t j = k - 1; // k == n: the last step
   const auto& s = steps_[j];
   if (s.bytes_per_s == 0)
     return loop_ ? period_s_ : kInfinity;
   const Seconds t = s.start_s + (target - cumulative_bytes_[j]) / s.bytes_per_s;
-  return loop_ ? std::clamp(t, u, period_s_) : std::max(t, u);
+  return std::clamp(t, std::max(u, s.start_s), step_end(j));
 }
 
 Seconds BandwidthTrace::finish_time(Seconds start, double bytes) const {
@@ -124,19 +141,19 @@ Seconds BandwidthTrace::finish_time(Seconds start, double bytes) const {
   // loses no precision, and whole periods cost one division instead of a walk.
   const Seconds u = std::fmod(start, period_s_);
   const double left_in_pass = bytes_per_period_ - cumulative(u);
-  if (bytes <= left_in_pass)
+  const double tolerance = slack(bytes);
+  if (bytes <= left_in_pass + tolerance)
     return start + (local_finish(u, bytes) - u);
   const double rest = bytes - left_in_pass;
   double full_periods = std::floor(rest / bytes_per_period_);
   double in_last = rest - full_periods * bytes_per_period_;
-  // Ending exactly on a period boundary means ending inside the last full pass (at the earliest
-  // time its bytes are all sent, before any trailing zero-rate steps); rounding may also leave
-  // in_last slightly out of (0, bytes_per_period_].
-  while (in_last <= 0) {
+  // Ending on a period boundary (up to rounding) means ending inside the last full pass, at the
+  // earliest time its bytes are all sent, before any trailing zero-rate steps.
+  while (in_last <= tolerance && full_periods > 0) {
     full_periods -= 1;
     in_last += bytes_per_period_;
   }
-  while (in_last > bytes_per_period_) {
+  while (in_last > bytes_per_period_ + tolerance) {
     full_periods += 1;
     in_last -= bytes_per_period_;
   }

@@ -34,7 +34,8 @@ public:
   // When a transfer of `bytes` that starts at `start` ends, sent at the trace's rate: the earliest
   // T with bytes_between(start, T) >= bytes. Zero-rate segments are waited out; +infinity when the
   // bytes can never be sent (a non-looping trace whose last rate is 0). Cost: O(log steps), however
-  // many periods the transfer spans.
+  // many periods the transfer spans. Rounding never pushes a transfer that ends where a step ends
+  // past a following zero-rate gap (byte counts are compared to within a few ulps).
   Seconds finish_time(Seconds start, double bytes) const;
   // Bytes the link carries in [t0, t1], 0 <= t0 <= t1.
   double bytes_between(Seconds t0, Seconds t1) const;
@@ -56,6 +57,7 @@ public:
   // looping trace is rotated (offsets wrap around the period); a non-looping one is cut.
   BandwidthTrace shifted(Seconds offset_s) const;
 
+  // The same link: steps, period and looping. The source is a label and is not compared.
   bool operator==(const BandwidthTrace& other) const {
     return steps_ == other.steps_ && period_s_ == other.period_s_ && loop_ == other.loop_;
   }
@@ -65,6 +67,10 @@ private:
   std::size_t step_index(Seconds u) const;
   // Bytes from local time 0 to local time u (u within the first pass).
   double cumulative(Seconds u) const;
+  // End of step i in the first pass: the next start, the period, or +infinity (last, no loop).
+  Seconds step_end(std::size_t i) const;
+  // How far two byte counts of this size may differ through rounding alone.
+  double slack(double bytes) const;
   // Smallest local T >= u with cumulative(T) >= cumulative(u) + bytes, bytes > 0, provided it
   // exists within the first pass (looping) or at all (non-looping, may return +infinity).
   Seconds local_finish(Seconds u, double bytes) const;

@@ -30,8 +30,12 @@ inline constexpr std::array<EnumName<WorkloadKind>, 4> kWorkloadKindNames{{
 }};
 
 // Overloads chosen by the enum type, so templates can find an enum's table.
-inline std::span<const EnumName<BackendKind>> enum_names(BackendKind) { return kBackendNames; }
-inline std::span<const EnumName<TraceFormat>> enum_names(TraceFormat) { return kTraceFormatNames; }
+inline std::span<const EnumName<BackendKind>> enum_names(BackendKind) {
+  return kBackendNames;
+}
+inline std::span<const EnumName<TraceFormat>> enum_names(TraceFormat) {
+  return kTraceFormatNames;
+}
 inline std::span<const EnumName<WorkloadKind>> enum_names(WorkloadKind) {
   return kWorkloadKindNames;
 }

@@ -30,14 +30,12 @@ template <> struct FieldTraits<bool> {
 };
 
 template <class I>
-  requires(std::is_integral_v<I> && !std::is_same_v<I, bool>)
-struct FieldTraits<I> {
+requires(std::is_integral_v<I> && !std::is_same_v<I, bool>) struct FieldTraits<I> {
   static constexpr ValueType type = ValueType::integer;
   // TOML integers are int64; an unsigned field takes the non-negative ones.
   static constexpr std::int64_t min = std::is_signed_v<I> ? std::numeric_limits<I>::min() : 0;
-  static constexpr std::int64_t max =
-      static_cast<std::int64_t>(std::min<std::uint64_t>(std::numeric_limits<I>::max(),
-                                                        std::numeric_limits<std::int64_t>::max()));
+  static constexpr std::int64_t max = static_cast<std::int64_t>(std::min<std::uint64_t>(
+      std::numeric_limits<I>::max(), std::numeric_limits<std::int64_t>::max()));
   static ConfigValue to(I v) { return static_cast<std::int64_t>(v); }
   static I from(const ConfigValue& v) { return static_cast<I>(std::get<std::int64_t>(v)); }
 };
@@ -61,7 +59,7 @@ template <> struct FieldTraits<std::filesystem::path> {
 };
 
 template <class E>
-  requires std::is_enum_v<E>
+requires std::is_enum_v<E>
 struct FieldTraits<E> {
   static constexpr ValueType type = ValueType::string;
   static ConfigValue to(E v) { return std::string(to_string(v)); }
@@ -91,14 +89,21 @@ struct Range {
   std::optional<double> high = std::nullopt;
   bool high_open = false;
 };
-Range above(double low) { return {low, true}; }
-Range at_least(double low) { return {low, false}; }
-Range above_up_to(double low, double high) { return {low, true, high, false}; }
+Range above(double low) {
+  return {low, true};
+}
+Range at_least(double low) {
+  return {low, false};
+}
+Range above_up_to(double low, double high) {
+  return {low, true, high, false};
+}
 
 std::string range_text(const Range& r) {
   if (!r.high)
     return fmt::format("{} {}", r.low_open ? ">" : ">=", r.low);
-  return fmt::format("in {}{}, {}{}", r.low_open ? "(" : "[", r.low, *r.high, r.high_open ? ")" : "]");
+  return fmt::format("in {}{}, {}{}", r.low_open ? "(" : "[", r.low, *r.high,
+                     r.high_open ? ")" : "]");
 }
 
 bool in_range(const Range& r, double v) {
@@ -111,7 +116,8 @@ bool in_range(const Range& r, double v) {
   return true;
 }
 
-// What a key's entry says beyond its name and field; designated initializers keep the table readable.
+// What a key's entry says beyond its name and field; designated initializers keep the table
+// readable.
 struct KeyInfo {
   std::string unit = {};
   std::string meaning = {};
@@ -213,7 +219,9 @@ ConfigKey make_key(std::string key, KeyInfo info,
     // Read from a default-constructed config: the struct's initializers are the one source of
     // defaults, and the docs follow them.
     const auto d = k.get(ExperimentConfig{});
-    k.default_text = d ? format_config_value(*d) : "(unset)";
+    k.default_text = !d                                ? "(unset)"
+                     : d == ConfigValue{std::string()} ? "(empty)"
+                                                       : format_config_value(*d);
   }
   return k;
 }
@@ -251,12 +259,9 @@ std::vector<std::string> zoo_names() {
   return names;
 }
 
-bool is_model_file(const std::string& name) {
-  const auto ext = std::filesystem::path(name).extension();
-  return ext == ".json" || ext == ".onnx";
+bool non_empty(const ConfigValue& v) {
+  return !std::get<std::string>(v).empty();
 }
-
-bool non_empty(const ConfigValue& v) { return !std::get<std::string>(v).empty(); }
 
 std::vector<ConfigKey> build_schema() {
   using C = ExperimentConfig;
@@ -265,12 +270,12 @@ std::vector<ConfigKey> build_schema() {
   std::vector<ConfigKey> s;
 
   s.push_back(key("name", &C::name,
-                  {.meaning = "experiment name: output folder, summary rows",
-                   .default_text = "the config file's stem",
+                  {.meaning = "experiment name (default: the config file's name without .toml)",
+                   .default_text = "file stem",
                    .custom_expected = "a non-empty string",
                    .custom_check = non_empty}));
-  s.push_back(key("seed", &C::seed,
-                  {.meaning = "seeds every random stream (arrivals, generated traces)"}));
+  s.push_back(
+      key("seed", &C::seed, {.meaning = "seeds every random stream (arrivals, generated traces)"}));
   s.push_back(key("backend", &C::backend,
                   {.meaning = "sim: SimGrid simulation; real: oneDNN and TCP to a server"}));
   s.push_back(key("output_dir", &C::output_dir,
@@ -280,64 +285,68 @@ std::vector<ConfigKey> build_schema() {
                    .custom_check = non_empty}));
   s.push_back(key("description", &C::description, {.meaning = "free text, copied to the outputs"}));
 
-  s.push_back(key("model.name", &C::model, &ModelConfig::name,
-                  {.meaning = "a zoo model (tandem describe models) or a model file; a file path is "
-                              "relative to the config file",
-                   .required = true,
-                   .paths = PathMode::if_model_file,
-                   .custom_allowed = "zoo name | *.json | *.onnx",
-                   .custom_expected = fmt::format("a zoo model ({}) or a .json or .onnx file",
-                                                  fmt::join(zoo, ", ")),
-                   .custom_check = [zoo](const ConfigValue& v) {
-                     const auto& name = std::get<std::string>(v);
-                     return is_model_file(name) ||
-                            std::find(zoo.begin(), zoo.end(), name) != zoo.end();
-                   }}));
+  s.push_back(key(
+      "model.name", &C::model, &ModelConfig::name,
+      {.meaning = "a zoo model (see tandem describe models) or a model file, relative to "
+                  "the config file",
+       .required = true,
+       .paths = PathMode::if_model_file,
+       .custom_allowed = "zoo name | *.json | *.onnx",
+       .custom_expected =
+           fmt::format("a zoo model ({}) or a .json or .onnx file", fmt::join(zoo, ", ")),
+       .custom_check = [zoo](const ConfigValue& v) {
+         const auto& name = std::get<std::string>(v);
+         return is_model_file_name(name) || std::find(zoo.begin(), zoo.end(), name) != zoo.end();
+       }}));
   s.push_back(key("model.batch", &C::model, &ModelConfig::batch,
                   {.meaning = "inputs per inference", .range = at_least(1)}));
   s.push_back(key("model.seq_len", &C::model, &ModelConfig::seq_len,
-                  {.meaning = "sequence length (transformer models only)", .range = at_least(1)}));
+                  {.meaning = "sequence length, transformer models only", .range = at_least(1)}));
   s.push_back(key("model.profile", &C::model, &ModelConfig::profile,
-                  {.meaning = "measured profile CSV (tandem profile) replacing cost-model times; "
-                              "relative to the config file"}));
+                  {.meaning = "measured profile CSV from tandem profile, replacing cost-model "
+                              "times; relative to the config file"}));
 
   s.push_back(key("device.spec", &C::device, &DeviceConfig::spec,
-                  {.meaning = "device spec (tandem describe devices)", .allowed = specs}));
+                  {.meaning = "device spec, see tandem describe devices", .allowed = specs}));
   s.push_back(key("device.threads", &C::device, &DeviceConfig::threads,
                   {.meaning = "threads a layer uses on the device", .range = at_least(1)}));
   s.push_back(key("device.count", &C::device, &DeviceConfig::count,
                   {.meaning = "identical devices sharing the server", .range = at_least(1)}));
 
   s.push_back(key("server.spec", &C::server, &ServerConfig::spec,
-                  {.meaning = "server spec (tandem describe devices)", .allowed = specs}));
-  s.push_back(key("server.threads", &C::server, &ServerConfig::threads,
-                  {.meaning = "threads a layer uses on the server; 0 = every core",
-                   .range = at_least(0)}));
+                  {.meaning = "server spec, see tandem describe devices", .allowed = specs}));
+  s.push_back(
+      key("server.threads", &C::server, &ServerConfig::threads,
+          {.meaning = "threads a layer uses on the server; 0 = every core", .range = at_least(0)}));
   s.push_back(key("server.workers", &C::server, &ServerConfig::workers,
-                  {.meaning = "layers the server runs at once (FIFO pool shared by all devices)",
+                  {.meaning = "layers the server runs at once: a FIFO pool shared by all devices",
                    .range = at_least(1)}));
-  s.push_back(key("server.address", &C::server, &ServerConfig::address,
-                  {.meaning = "real backend: \"spawn\" a local server or connect to \"host:port\""}));
+  s.push_back(
+      key("server.address", &C::server, &ServerConfig::address,
+          {.meaning = "real backend: \"spawn\" a local server or connect to \"host:port\""}));
 
   s.push_back(key("link.uplink_mbps", &C::link, &LinkConfig::uplink_mbps,
                   {.unit = "Mbit/s", .meaning = "device-to-server rate", .range = above(0)}));
   s.push_back(key("link.downlink_mbps", &C::link, &LinkConfig::downlink_mbps,
                   {.unit = "Mbit/s", .meaning = "server-to-device rate", .range = above(0)}));
-  s.push_back(key("link.latency_ms", &C::link, &LinkConfig::latency_ms,
-                  {.unit = "ms", .meaning = "one-way latency of every transfer", .range = at_least(0)}));
+  s.push_back(
+      key("link.latency_ms", &C::link, &LinkConfig::latency_ms,
+          {.unit = "ms", .meaning = "one-way latency of every transfer", .range = at_least(0)}));
   s.push_back(key("link.shared_uplink", &C::link, &LinkConfig::shared_uplink,
                   {.meaning = "one uplink shared by all devices instead of one each"}));
-  s.push_back(key("link.uplink_trace", &C::link, &LinkConfig::uplink_trace,
-                  {.meaning = "bandwidth trace replacing uplink_mbps; relative to the config file"}));
-  s.push_back(key("link.downlink_trace", &C::link, &LinkConfig::downlink_trace,
-                  {.meaning = "bandwidth trace replacing downlink_mbps; relative to the config file"}));
+  s.push_back(
+      key("link.uplink_trace", &C::link, &LinkConfig::uplink_trace,
+          {.meaning = "bandwidth trace replacing uplink_mbps; relative to the config file"}));
+  s.push_back(
+      key("link.downlink_trace", &C::link, &LinkConfig::downlink_trace,
+          {.meaning = "bandwidth trace replacing downlink_mbps; relative to the config file"}));
   s.push_back(key("link.trace_format", &C::link, &LinkConfig::trace_format,
                   {.meaning = "format of both trace files"}));
   s.push_back(key("link.trace_scale", &C::link, &LinkConfig::trace_scale,
                   {.meaning = "multiplies every trace rate", .range = above(0)}));
-  s.push_back(key("link.trace_offset_s", &C::link, &LinkConfig::trace_offset_s,
-                  {.unit = "s", .meaning = "trace time at which the experiment starts",
-                   .range = at_least(0)}));
+  s.push_back(key(
+      "link.trace_offset_s", &C::link, &LinkConfig::trace_offset_s,
+      {.unit = "s", .meaning = "trace time at which the experiment starts", .range = at_least(0)}));
   s.push_back(key("link.trace_loop", &C::link, &LinkConfig::trace_loop,
                   {.meaning = "replay a trace from its start when it ends"}));
 
@@ -346,23 +355,29 @@ std::vector<ConfigKey> build_schema() {
                    .range = above_up_to(0, 1)}));
   s.push_back(key("estimator.initial_uplink_mbps", &C::estimator,
                   &EstimatorConfig::initial_uplink_mbps,
-                  {.unit = "Mbit/s", .meaning = "uplink estimate before the first transfer",
-                   .range = above(0), .default_text = "link.uplink_mbps"}));
+                  {.unit = "Mbit/s",
+                   .meaning = "uplink estimate before the first transfer",
+                   .range = above(0),
+                   .default_text = "link.uplink_mbps"}));
   s.push_back(key("estimator.initial_downlink_mbps", &C::estimator,
                   &EstimatorConfig::initial_downlink_mbps,
-                  {.unit = "Mbit/s", .meaning = "downlink estimate before the first transfer",
-                   .range = above(0), .default_text = "link.downlink_mbps"}));
+                  {.unit = "Mbit/s",
+                   .meaning = "downlink estimate before the first transfer",
+                   .range = above(0),
+                   .default_text = "link.downlink_mbps"}));
 
   s.push_back(key("scheduler.name", &C::scheduler, &SchedulerConfig::name,
-                  {.meaning = "the scheduler (tandem describe schedulers)"}));
+                  {.meaning = "the scheduler, see tandem describe schedulers"}));
 
   s.push_back(key("workload.kind", &C::workload, &WorkloadConfig::kind,
                   {.meaning = "arrivals: one at a time, every 1/fps, Poisson, or each after the "
                               "previous finishes"}));
-  s.push_back(key("workload.count", &C::workload, &WorkloadConfig::count,
-                  {.meaning = "inferences per device (when duration_s is 0)", .range = at_least(1)}));
+  s.push_back(
+      key("workload.count", &C::workload, &WorkloadConfig::count,
+          {.meaning = "inferences per device (when duration_s is 0)", .range = at_least(1)}));
   s.push_back(key("workload.duration_s", &C::workload, &WorkloadConfig::duration_s,
-                  {.unit = "s", .meaning = "> 0: arrivals stop at this time instead of after count",
+                  {.unit = "s",
+                   .meaning = "> 0: arrivals stop at this time instead of after count",
                    .range = at_least(0)}));
   s.push_back(key("workload.fps", &C::workload, &WorkloadConfig::fps,
                   {.unit = "1/s", .meaning = "periodic arrival rate", .range = above(0)}));
@@ -383,9 +398,8 @@ constexpr ConfigSection kSections[] = {
      "scheduler-specific keys (see tandem describe schedulers); each value a bool, int, float or "
      "string"},
     {"workload", "when inferences arrive"},
-    {"sweep",
-     "\"KEY\" = [VALUE, ...] for any key above (or scheduler.options.NAME): one run per "
-     "combination, numbered from 0, the first key varying slowest"},
+    {"sweep", "\"KEY\" = [VALUE, ...] for any key above (or scheduler.options.NAME): one run per "
+              "combination, numbered from 0, the first key varying slowest"},
 };
 
 // Optimal string alignment distance: Levenshtein plus adjacent transpositions, the commonest typo.
@@ -438,13 +452,20 @@ std::span<const ConfigKey> config_schema() {
   return schema;
 }
 
-std::span<const ConfigSection> config_sections() { return kSections; }
+std::span<const ConfigSection> config_sections() {
+  return kSections;
+}
 
 const ConfigKey* find_config_key(std::string_view key) {
   for (const auto& k : config_schema())
     if (k.key == key)
       return &k;
   return nullptr;
+}
+
+bool is_model_file_name(const std::string& name) {
+  const auto ext = std::filesystem::path(name).extension();
+  return ext == ".json" || ext == ".onnx";
 }
 
 std::string expected_type_text(const ConfigKey& key) {

@@ -1,8 +1,8 @@
 #pragma once
-// THE table of config keys. Parsing, --set, sweeps, `tandem describe config` and config.resolved.toml
-// all read it, so a key added here is parsed, documented and written back with nothing else to edit.
-// Each entry reaches its struct field through a member pointer, so a key and its field cannot
-// disagree on the type.
+// THE table of config keys. Parsing, --set, sweeps, `tandem describe config` and
+// config.resolved.toml all read it, so a key added here is parsed, documented and written back with
+// nothing else to edit. Each entry reaches its struct field through a member pointer, so a key and
+// its field cannot disagree on the type.
 #include <functional>
 #include <optional>
 #include <span>
@@ -22,19 +22,19 @@ std::string_view to_string(ValueType type); // "bool", "int", "float", "string",
 // Whether string values name files that must be resolved against the config file's directory.
 enum class PathMode {
   none,
-  always,         // a path-typed key
-  if_model_file,  // model.name: only a name ending in .json or .onnx is a file
+  always,        // a path-typed key
+  if_model_file, // model.name: only a name ending in .json or .onnx is a file
 };
 
 struct ConfigKey {
-  std::string key;     // "link.uplink_mbps"; top-level keys have no dot
+  std::string key; // "link.uplink_mbps"; top-level keys have no dot
   ValueType type = ValueType::string;
-  std::string unit;    // "Mbit/s", "ms", "s", "1/s"; empty when unitless
+  std::string unit; // "Mbit/s", "ms", "s", "1/s"; empty when unitless
   std::string meaning;
   std::string default_text; // as `tandem describe config` shows it
   bool required = false;    // no default: the file must give it
   bool optional = false;    // may stay unset (std::optional field)
-  std::string allowed;      // the constraint in short ("> 0", "in (0, 1]", "sim | real"); may be empty
+  std::string allowed; // the constraint in short ("> 0", "in (0, 1]", "sim | real"); may be empty
   PathMode paths = PathMode::none;
 
   // Checks a value already of the key's type (a double for a float key). Returns the "expected ..."
@@ -60,7 +60,12 @@ std::span<const ConfigKey> config_schema();
 std::span<const ConfigSection> config_sections();
 const ConfigKey* find_config_key(std::string_view key);
 
-// "a float in Mbit/s", "an integer", "a boolean (true or false)": the expected text of a type error.
+// model.name is a file (resolved against the config's directory) when it ends in .json or .onnx,
+// the same rule load_model (core/model_source.hpp) applies; anything else names a zoo model.
+bool is_model_file_name(const std::string& name);
+
+// "a float in Mbit/s", "an integer", "a boolean (true or false)": the expected text of a type
+// error.
 std::string expected_type_text(const ConfigKey& key);
 
 // The closest of `candidates` to `word` by edit distance, when close enough to be a likely typo.

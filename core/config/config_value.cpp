@@ -13,7 +13,8 @@ std::string format_double(double v) {
     return "nan";
   if (std::isinf(v))
     return v > 0 ? "inf" : "-inf";
-  // fmt's default is the shortest text that reads back to the same double, so round trips are exact.
+  // fmt's default is the shortest text that reads back to the same double, so round trips are
+  // exact.
   return fmt::format("{}", v);
 }
 

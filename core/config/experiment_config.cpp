@@ -76,11 +76,6 @@ std::string found_text(const ConfigValue& value) {
   return format_config_value(value);
 }
 
-bool is_model_file(const std::string& name) {
-  const auto ext = std::filesystem::path(name).extension();
-  return ext == ".json" || ext == ".onnx";
-}
-
 std::string resolve_path(const std::string& text, const std::filesystem::path& base_dir) {
   std::filesystem::path p(text);
   if (p.is_relative() && !base_dir.empty())
@@ -124,7 +119,8 @@ std::variant<ConfigValue, Problem> convert(const ConfigKey& key, const toml::nod
   if (auto expected = key.check(value))
     return Problem{*expected, found_text(value)};
   if (auto* s = std::get_if<std::string>(&value)) {
-    if (key.paths == PathMode::always || (key.paths == PathMode::if_model_file && is_model_file(*s)))
+    if (key.paths == PathMode::always ||
+        (key.paths == PathMode::if_model_file && is_model_file_name(*s)))
       *s = resolve_path(*s, base_dir);
   }
   return value;
@@ -182,19 +178,17 @@ struct Leaf {
 
 // Flattens tables into dotted keys, descending only into schema sections (everything, for [sweep]),
 // so an unknown section is reported once, by its own name, and [scheduler.options] stays whole.
-// A dotted key (`link.latency_ms = 2`) is located at its first part, where the line's key starts:
-// `outer` is the enclosing key's location, inherited while it is on the same line.
+// Flattens tables into dotted keys, descending only into schema sections (everything, for [sweep]),
+// so an unknown section is reported once, by its own name, and [scheduler.options] stays whole. A
+// leaf is located at the last part of its key (`latency_ms` in `link.latency_ms = 2`).
 void collect_leaves(const toml::table& table, const std::string& prefix, const std::string& file,
-                    bool descend_all, const SourceLocation& outer, std::vector<Leaf>& out) {
+                    bool descend_all, std::vector<Leaf>& out) {
   for (auto&& [k, v] : table) {
     const auto full = prefix.empty() ? std::string(k.str()) : prefix + "." + std::string(k.str());
-    auto where = location(file, k.source());
-    if (outer.line == where.line)
-      where = outer;
     if (v.is_table() && (descend_all || is_schema_section(full)))
-      collect_leaves(*v.as_table(), full, file, descend_all, where, out);
+      collect_leaves(*v.as_table(), full, file, descend_all, out);
     else
-      out.push_back({full, &v, where});
+      out.push_back({full, &v, location(file, k.source())});
   }
 }
 
@@ -256,8 +250,7 @@ SweepAxis parse_axis(const std::string& axis_key, const toml::node& node,
   const auto* array = node.as_array();
   if (!array || array->empty())
     report.fail(where, field,
-                {"a non-empty array of values",
-                 array ? "an empty array" : describe_node(node)});
+                {"a non-empty array of values", array ? "an empty array" : describe_node(node)});
   SweepAxis axis{axis_key, {}, where};
   for (const auto& element : *array) {
     const auto element_where = report.command_line ? where : location(file, element.source());
@@ -277,7 +270,7 @@ void parse_sweep(ExperimentConfig& config, const toml::table& table, const std::
                  const std::filesystem::path& base_dir) {
   std::vector<Leaf> leaves;
   // Both `"link.uplink_mbps" = [...]` and `link.uplink_mbps = [...]` name the same axis.
-  collect_leaves(table, "", file, true, {}, leaves);
+  collect_leaves(table, "", file, true, leaves);
   sort_by_position(leaves);
   const Reporter report;
   for (const auto& leaf : leaves) {
@@ -290,15 +283,17 @@ void parse_sweep(ExperimentConfig& config, const toml::table& table, const std::
 }
 
 void parse_options(ExperimentConfig& config, const toml::table& table, const std::string& file) {
-  for (auto&& [k, v] : table) {
-    const auto where = location(file, k.source());
-    const auto field = std::string(kOptionsPrefix) + std::string(k.str());
-    auto value = convert_option(v);
+  std::vector<Leaf> leaves;
+  for (auto&& [k, v] : table)
+    leaves.push_back({std::string(k.str()), &v, location(file, k.source())});
+  sort_by_position(leaves); // the first bad option in the file is the one reported
+  for (const auto& leaf : leaves) {
+    const auto field = std::string(kOptionsPrefix) + leaf.key;
+    auto value = convert_option(*leaf.node);
     if (auto* p = std::get_if<Problem>(&value))
-      throw InputError(where, field, p->expected, p->found);
-    config.scheduler.options.set(std::string(k.str()), std::get<ConfigValue>(std::move(value)),
-                                 where);
-    config.sources.by_key[field] = where;
+      throw InputError(leaf.where, field, p->expected, p->found);
+    config.scheduler.options.set(leaf.key, std::get<ConfigValue>(std::move(value)), leaf.where);
+    config.sources.by_key[field] = leaf.where;
   }
 }
 
@@ -307,7 +302,8 @@ void process_leaf(ExperimentConfig& config, const Leaf& leaf, const std::string&
   const Reporter report;
   if (leaf.key == "sweep" || leaf.key == "scheduler.options") {
     if (!leaf.node->is_table())
-      report.fail(leaf.where, leaf.key, {fmt::format("a table [{}]", leaf.key), describe_node(*leaf.node)});
+      report.fail(leaf.where, leaf.key,
+                  {fmt::format("a table [{}]", leaf.key), describe_node(*leaf.node)});
     if (leaf.key == "sweep")
       parse_sweep(config, *leaf.node->as_table(), file, base_dir);
     else
@@ -327,9 +323,8 @@ void process_leaf(ExperimentConfig& config, const Leaf& leaf, const std::string&
   const auto name = dot == std::string::npos ? leaf.key : leaf.key.substr(dot + 1);
   const auto known = section_key_names(section);
   const auto expected =
-      section.empty()
-          ? fmt::format("a known top-level key or section ({})", fmt::join(known, ", "))
-          : fmt::format("a known key of [{}] ({})", section, fmt::join(known, ", "));
+      section.empty() ? fmt::format("a known top-level key or section ({})", fmt::join(known, ", "))
+                      : fmt::format("a known key of [{}] ({})", section, fmt::join(known, ", "));
   report.fail(leaf.where, leaf.key, {expected, "an unknown key" + suggestion(name, known)});
 }
 
@@ -375,7 +370,7 @@ ExperimentConfig parse_experiment_config(std::string_view text, const std::strin
   ExperimentConfig config;
   config.sources.file = source_name;
   std::vector<Leaf> leaves;
-  collect_leaves(root, "", source_name, false, {}, leaves);
+  collect_leaves(root, "", source_name, false, leaves);
   sort_by_position(leaves);
   for (const auto& leaf : leaves)
     process_leaf(config, leaf, source_name, base_dir);
@@ -454,9 +449,9 @@ void apply_override(ExperimentConfig& config, std::string_view assignment) {
 
   const auto* schema_key = find_config_key(key);
   if (!schema_key)
-    throw InputError(where, "--set", "a config key (tandem describe config) or scheduler.options.NAME",
-                     fmt::format("an unknown key {}{}", toml_quote(key),
-                                 suggestion(key, all_schema_keys())));
+    throw InputError(
+        where, "--set", "a config key (tandem describe config) or scheduler.options.NAME",
+        fmt::format("an unknown key {}{}", toml_quote(key), suggestion(key, all_schema_keys())));
   const bool textual = schema_key->type == ValueType::string || schema_key->type == ValueType::path;
   ConfigValue value;
   if (textual && !value_text.starts_with('"') && !value_text.starts_with('\'')) {

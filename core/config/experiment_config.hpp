@@ -1,16 +1,17 @@
 #pragma once
-// An experiment as plain values, parsed once from TOML (then `--set` overrides) and read by everyone
-// else. The schema in config_schema.hpp is the one table that says which keys exist, their types,
-// units, defaults and allowed values; parsing, --set, `tandem describe config` and
+// An experiment as plain values, parsed once from TOML (then `--set` overrides) and read by
+// everyone else. The schema in config_schema.hpp is the one table that says which keys exist, their
+// types, units, defaults and allowed values; parsing, --set, `tandem describe config` and
 // config.resolved.toml are all driven by it.
 //
 // Units: each field holds its value in the unit its key names (uplink_mbps in Mbit/s, latency_ms in
 // ms), so the struct mirrors the file and the round trip through config.resolved.toml is exact. The
 // accessors ending in _s / _bytes_per_s convert to SI with units.hpp; use them at the point of use.
 //
-// Paths: every path-valued field (model files, profile, traces) is stored resolved: a relative path in
-// a config file is taken against the config file's directory, one given with --set against the working
-// directory. output_dir is left as written: it is relative to the working directory, like --out.
+// Paths: every path-valued field (model files, profile, traces) is stored resolved: a relative path
+// in a config file is taken against the config file's directory, one given with --set against the
+// working directory. output_dir is left as written: it is relative to the working directory, like
+// --out.
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -41,7 +42,7 @@ struct ModelConfig {
   // Required: there is no sensible default model.
   std::string name;
   int batch = 1;
-  int seq_len = 128; // transformer models only
+  int seq_len = 128;                            // transformer models only
   std::optional<std::filesystem::path> profile; // measured profile CSV replacing cost-model times
 
   bool operator==(const ModelConfig&) const = default;
@@ -105,8 +106,8 @@ struct SchedulerConfig {
 struct WorkloadConfig {
   WorkloadKind kind = WorkloadKind::single;
   int count = 1;
-  double duration_s = 0; // > 0: arrivals stop at this time; 0: after `count` arrivals
-  double fps = 30;       // periodic
+  double duration_s = 0;  // > 0: arrivals stop at this time; 0: after `count` arrivals
+  double fps = 30;        // periodic
   double rate_per_s = 10; // poisson
 
   bool operator==(const WorkloadConfig&) const = default;
@@ -133,7 +134,7 @@ struct KeySources {
 };
 
 struct ExperimentConfig {
-  std::string name;   // default: the config file's stem
+  std::string name; // default: the config file's stem
   std::uint64_t seed = 1;
   BackendKind backend = BackendKind::sim;
   std::string output_dir; // default: "results/<name>", filled in when the file is parsed
@@ -168,10 +169,10 @@ ExperimentConfig load_experiment_config(const std::filesystem::path& file);
 ExperimentConfig parse_experiment_config(std::string_view text, const std::string& source_name,
                                          const std::filesystem::path& base_dir);
 
-// Applies one `--set KEY=VALUE`. VALUE is read as TOML (strings may be bare: --set scheduler.name=dads).
-// KEY is a schema key, "scheduler.options.NAME", or "sweep.KEY" with a TOML array (which replaces or
-// adds that axis). Setting a key that is also swept removes its sweep axis: the command line wins.
-// Errors are InputErrors at "command line" with field "--set".
+// Applies one `--set KEY=VALUE`. VALUE is read as TOML (strings may be bare: --set
+// scheduler.name=dads). KEY is a schema key, "scheduler.options.NAME", or "sweep.KEY" with a TOML
+// array (which replaces or adds that axis). Setting a key that is also swept removes its sweep
+// axis: the command line wins. Errors are InputErrors at "command line" with field "--set".
 void apply_override(ExperimentConfig& config, std::string_view assignment);
 
 // Every key with its value, defaults filled in, sections in schema order; parsing it back (from any

@@ -23,10 +23,11 @@ std::string toml_key(const std::string& key) {
 } // namespace
 
 std::string to_resolved_toml(const ExperimentConfig& config) {
-  std::string out = fmt::format(
-      "# Experiment '{}' with every default filled in; `tandem describe config` explains each key.\n"
-      "# Paths are already resolved against the original config file's directory.\n",
-      config.name);
+  std::string out =
+      fmt::format("# Experiment '{}' with every default filled in; `tandem describe config` "
+                  "explains each key.\n"
+                  "# Paths are already resolved against the original config file's directory.\n",
+                  config.name);
   for (const auto& section : config_sections()) {
     std::string body;
     if (section.name == "scheduler.options") {

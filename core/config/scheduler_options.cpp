@@ -7,7 +7,9 @@ namespace tandem {
 
 namespace {
 
-std::string field_name(std::string_view key) { return fmt::format("scheduler.options.{}", key); }
+std::string field_name(std::string_view key) {
+  return fmt::format("scheduler.options.{}", key);
+}
 
 } // namespace
 

@@ -32,9 +32,9 @@ public:
   // The option's location, or an empty one when it is absent.
   SourceLocation where(std::string_view key) const;
 
-  // Typed getters: `fallback` when the key is absent, an InputError at the option's location when it
-  // holds another type ("scheduler.options.k: expected an integer, found a string \"x\""). Integers
-  // are accepted where floats are expected.
+  // Typed getters: `fallback` when the key is absent, an InputError at the option's location when
+  // it holds another type ("scheduler.options.k: expected an integer, found a string \"x\"").
+  // Integers are accepted where floats are expected.
   bool get_bool(std::string_view key, bool fallback) const;
   std::int64_t get_int(std::string_view key, std::int64_t fallback) const;
   double get_double(std::string_view key, double fallback) const;
@@ -42,7 +42,8 @@ public:
 
   // Throws an InputError at the first option (in key order) whose key is not in `known`, naming the
   // scheduler and the keys it does know.
-  void reject_unknown(std::string_view scheduler, std::initializer_list<std::string_view> known) const;
+  void reject_unknown(std::string_view scheduler,
+                      std::initializer_list<std::string_view> known) const;
 
   bool operator==(const SchedulerOptions&) const = default;
 

@@ -1,6 +1,6 @@
 #pragma once
-// [sweep] expanded into numbered runs: the cartesian product of the axes, run 0 first, the first axis
-// (in file order) varying slowest, as nested for-loops written in the file's order would.
+// [sweep] expanded into numbered runs: the cartesian product of the axes, run 0 first, the first
+// axis (in file order) varying slowest, as nested for-loops written in the file's order would.
 #include <cstddef>
 #include <string>
 #include <vector>
@@ -16,8 +16,8 @@ struct RunParameter {
 
 struct RunConfig {
   std::size_t index = 0;
-  ExperimentConfig config;               // this run's values applied; its sweep is empty
-  std::vector<RunParameter> parameters;  // one per axis, in axis order
+  ExperimentConfig config;              // this run's values applied; its sweep is empty
+  std::vector<RunParameter> parameters; // one per axis, in axis order
 };
 
 // At most this many runs: more is almost surely a typo in [sweep], and each run costs a simulation.

@@ -377,7 +377,11 @@ struct Runtime::Impl {
     validate(plan, graph, s.scheduler_name);
     for (const auto& task : graph.tasks()) {
       const auto i = index_of(task.id);
-      if (inf.state[i] != TaskState::pending && plan.placement[i] != inf.plan.placement[i])
+      if (plan.placement[i] == inf.plan.placement[i])
+        continue;
+      if (inf.state[i] == TaskState::queued)
+        unqueue(inf, task.id);
+      else if (inf.state[i] != TaskState::pending)
         throw PlanError(s.scheduler_name, graph.task_name(task.id),
                         "a revised plan moved a task that has already started");
     }
@@ -393,6 +397,20 @@ struct Runtime::Impl {
           request_transfer(inf, in, side, now);
       enqueue_if_ready(inf, task.id, now);
     }
+  }
+
+  // Takes a queued task back (its plan moved it), as if it had never been ready.
+  void unqueue(Inference& inf, TaskId t) {
+    const Side side = inf.plan.side_of(t);
+    auto& r = side == Side::device ? device_cpu[inf.device] : server;
+    for (auto it = r.queue.begin(); it != r.queue.end(); ++it)
+      if (!it->second.is_transfer && it->second.inference == inf.key && it->second.task == t) {
+        r.queue.erase(it);
+        break;
+      }
+    if (side == Side::device)
+      device_backlog_s[inf.device] -= charged_time(t, side);
+    inf.state[index_of(t)] = TaskState::pending;
   }
 
   // --- the loop --------------------------------------------------------------------------------

@@ -27,6 +27,10 @@ std::vector<TaskId> distinct_consumers(const Task& task) {
   return c;
 }
 
+// DADS §4.2 charges T_tx(u) = size(u) / bandwidth on a cut data edge.
+// ASSUMPTION(dads): plus the one-way latency, once per tensor: a cut can only price tensors one by
+// one, and without a latency term server-only would look free of it.
+// ASSUMPTION(dads): tensors travel at fp32 (DADS does not compress).
 Seconds upload_s(const SystemView& view, TaskId t) {
   return view.link_latency_s +
          serialization_s(view.graph->output_bytes(t, Precision::fp32()), view.uplink_estimate_bps);
@@ -87,6 +91,8 @@ DadsPartition dads_min_cut(const SystemView& view) {
   const std::size_t n = graph.size();
   DadsPartition all_device{std::vector<bool>(n, true), 0};
   all_device.objective_s = dads_objective(view, all_device.on_device);
+  // ASSUMPTION(dads): with no usable estimate nothing can be sent, so everything stays on the
+  // device.
   if (!link_usable(view) || all_device.objective_s <= 0)
     return all_device;
 
@@ -103,6 +109,8 @@ DadsPartition dads_min_cut(const SystemView& view) {
     } else {
       // ASSUMPTION(dads): outputs computed on the server come back; DADS returns a small result,
       // here its download is part of running the output layer on the server.
+      // ASSUMPTION(dads): server layers add up (no parallel branches on a server pool), as in the
+      // paper's light-load model.
       Seconds server_cost = view.task_time(task.id, Side::server);
       if (task.is_output)
         server_cost += download_s(view, task.id);
@@ -162,26 +170,33 @@ DadsPartition dads_min_cut(const SystemView& view) {
       boost::make_iterator_property_map(color.begin(), index),
       boost::make_iterator_property_map(distance.begin(), index), index, source, sink);
 
-  // The minimum cut's source side: what the source still reaches in the residual graph.
-  // ASSUMPTION(dads): among equally good cuts this picks the smallest device set.
-  std::vector<bool> reached(vertices, false);
-  std::deque<std::size_t> frontier{source};
-  reached[source] = true;
+  // The minimum cut whose server side is what still reaches the sink in the residual graph: of
+  // all minimum cuts, the one with the largest device set.
+  // ASSUMPTION(dads): ties go to the device (as in our Neurosurgeon), which leans on the server and
+  // the link least. Every arc was added with its reverse, so the arcs into w are the reverses of
+  // w's out-arcs.
+  std::vector<bool> reaches_sink(vertices, false);
+  std::deque<std::size_t> frontier{sink};
+  reaches_sink[sink] = true;
   while (!frontier.empty()) {
-    const auto u = frontier.front();
+    const auto w = frontier.front();
     frontier.pop_front();
-    for (auto [e, end] = boost::out_edges(u, g); e != end; ++e) {
-      const auto w = boost::target(*e, g);
-      if (residual[*e] > 0 && !reached[w]) {
-        reached[w] = true;
-        frontier.push_back(w);
+    for (auto [r, end] = boost::out_edges(w, g); r != end; ++r) {
+      const auto into_w = reverse[*r];
+      const auto u = boost::source(into_w, g);
+      if (residual[into_w] > 0 && !reaches_sink[u]) {
+        reaches_sink[u] = true;
+        frontier.push_back(u);
       }
     }
   }
-  DadsPartition best{std::vector<bool>(reached.begin(), reached.begin() + static_cast<long>(n)), 0};
+  std::vector<bool> on_device(n);
+  for (std::size_t i = 0; i < n; ++i)
+    on_device[i] = !reaches_sink[i];
+  DadsPartition best{std::move(on_device), 0};
   best.objective_s = dads_objective(view, best.on_device);
-  // Rounding cannot make the cut worse than device-only by more than its quanta; keep the better.
-  return best.objective_s <= all_device.objective_s ? best : all_device;
+  // Rounding could only make the cut worse than device-only by a few quanta; keep the better.
+  return best.objective_s < all_device.objective_s ? best : all_device;
 }
 
 Plan DadsScheduler::plan(const SystemView& view) {

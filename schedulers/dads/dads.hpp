@@ -22,7 +22,8 @@ struct DadsPartition {
   Seconds objective_s = 0;     // dads_objective(view, on_device)
 };
 
-// The device set minimising dads_objective, by Boykov-Kolmogorov max-flow on DADS's cut graph.
+// The device set minimising dads_objective, by Boykov-Kolmogorov max-flow on DADS's cut graph
+// (among equally good sets, the largest).
 // With an unusable bandwidth estimate (zero, negative, not finite): everything on the device.
 DadsPartition dads_min_cut(const SystemView& view);
 

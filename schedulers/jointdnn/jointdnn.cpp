@@ -19,6 +19,7 @@ constexpr std::array<Side, 2> kSides{Side::device, Side::server};
 std::vector<Bytes> live_bytes(const TaskGraph& graph) {
   const auto position = topological_positions(graph);
   const auto last_use = last_use_positions(graph, position);
+  // Unsigned: a decrement wraps and the running sum unwraps it exactly.
   std::vector<Bytes> diff(graph.size() + 1, 0);
   for (const auto& task : graph.tasks()) {
     const auto p = position[index_of(task.id)];
@@ -87,6 +88,7 @@ JointDnnPath jointdnn_shortest_path(const SystemView& view) {
   const auto& graph = *view.graph;
   const auto& order = graph.topological_order();
   const std::size_t n = order.size();
+  // ASSUMPTION(jointdnn): with no usable estimate nothing can be sent: everything on the device.
   if (!link_usable(view)) {
     JointDnnPath all_device{std::vector<Side>(n, Side::device), 0};
     all_device.cost_s = jointdnn_cost(view, all_device.placement);
@@ -115,6 +117,8 @@ JointDnnPath jointdnn_shortest_path(const SystemView& view) {
     if (n > 0 && allowed(graph, order[n - 1], s))
       boost::add_edge(node(n - 1, s), sink, 0.0, g);
 
+  // ASSUMPTION(jointdnn): latency is the only goal (no energy, no ILP constraints); among equally
+  // short paths the one Boost's Dijkstra settles first (deterministic for a given graph).
   std::vector<std::size_t> predecessor(boost::num_vertices(g));
   std::vector<double> distance(boost::num_vertices(g));
   boost::dijkstra_shortest_paths(

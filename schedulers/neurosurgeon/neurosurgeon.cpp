@@ -16,9 +16,12 @@ std::vector<Seconds> neurosurgeon_predictions(const SystemView& view) {
   // Neurosurgeon §4 (latency goal): device prefix + upload of the split tensor + server suffix. The
   // sums run over exact integer byte counts, so a split's transfer term does not depend on how the
   // sweep accumulated it.
+  // ASSUMPTION(neurosurgeon): on a DAG the candidate splits are the prefixes of the model's
+  // topological order (definition order where the graph allows), not every cut.
   // ASSUMPTION(neurosurgeon): on a DAG every tensor crossing the cut is sent once (several server
   // consumers share it) and their uploads add up; the paper only splits chains.
-  std::vector<Bytes> crossing(n + 2, 0); // difference array over k
+  // Difference array over k; unsigned, a decrement wraps and the running sum unwraps it exactly.
+  std::vector<Bytes> crossing(n + 2, 0);
   for (const auto& task : graph.tasks()) {
     const auto p = position[index_of(task.id)];
     const auto l = last_use[index_of(task.id)];
@@ -40,6 +43,11 @@ std::vector<Seconds> neurosurgeon_predictions(const SystemView& view) {
         (graph.task(order[k]).is_output ? graph.output_bytes(order[k], Precision::fp32()) : 0);
   }
 
+  // ASSUMPTION(neurosurgeon): the paper's formula has no link latency; Tandem's link has one, paid
+  // once on the way up (the crossing tensors pipeline) and once on the way back.
+  // ASSUMPTION(neurosurgeon): no server-load term: the server is taken as idle (one inference in
+  // flight), so the suffix costs its cost-table times; the paper scales them by measured load.
+  // ASSUMPTION(neurosurgeon): with no usable estimate only device-only is predicted (finite).
   const auto input_position = position[index_of(graph.input())];
   std::vector<Seconds> prediction(n + 1, kNever);
   Bytes crossing_bytes = 0;

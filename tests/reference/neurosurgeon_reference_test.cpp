@@ -11,9 +11,9 @@
 using namespace tandem;
 using namespace tandem::reference;
 
-TEST_CASE("neurosurgeon equals the best measured split on random chains") {
+TEST_CASE("reference: neurosurgeon equals the best measured split on random chains") {
   Draw d(20240611);
-  constexpr int kInstances = 600;
+  constexpr int kInstances = 3000;
   int splits_measured = 0, interior_wins = 0;
   for (int i = 0; i < kInstances; ++i) {
     const auto inst = random_chain(d, d.integer(1, 12));
@@ -50,7 +50,8 @@ TEST_CASE("neurosurgeon equals the best measured split on random chains") {
   CHECK(interior_wins > kInstances / 20); // the instances exercise more than the two baselines
 }
 
-TEST_CASE("on random DAGs every neurosurgeon prediction bounds the measured latency from above") {
+TEST_CASE("reference: on random DAGs every neurosurgeon prediction bounds the measured latency "
+          "from above") {
   // The prediction serializes device, uplink, server and downlink; the runtime overlaps them, and
   // its device never waits (the prefix is closed under predecessors), so it can only be faster.
   // The all-device split has no overlap to gain and is exact.

@@ -71,18 +71,19 @@ inline synthetic::SyntheticOptions random_options(Draw& d, int layers) {
   synthetic::SyntheticOptions o;
   o.seed = d.word();
   o.n = layers;
-  o.device_ms = {0.1, d.log_uniform(0.2, 100)};
-  o.server_ms = {0.0, d.log_uniform(0.01, 20)};
-  o.output_bytes = {1, d.log_uniform(10, 1e7)};
-  o.input_bytes = static_cast<Bytes>(d.log_uniform(1, 1e7));
+  o.device_ms = {0.1, d.log_uniform(1, 100)};
+  o.server_ms = {0.0, d.log_uniform(0.01, 10)};
+  const double large = d.log_uniform(1e3, 1e7);
+  o.output_bytes = {d.unit() < 0.5 ? 1.0 : large / 100, large};
+  o.input_bytes = static_cast<Bytes>(d.log_uniform(1e3, 1e7));
   return o;
 }
 
 inline ConstantLink random_link(Draw& d) {
   ConstantLink l;
-  l.uplink_bps = d.log_uniform(1e4, 1e9);
-  l.downlink_bps = d.unit() < 0.3 ? l.uplink_bps : d.log_uniform(1e4, 1e9);
-  l.latency_s = d.unit() < 0.2 ? 0.0 : d.uniform(0, 0.05);
+  l.uplink_bps = d.log_uniform(1e5, 1e9);
+  l.downlink_bps = d.unit() < 0.3 ? l.uplink_bps : d.log_uniform(1e5, 1e9);
+  l.latency_s = d.unit() < 0.2 ? 0.0 : d.uniform(0, 0.02);
   return l;
 }
 

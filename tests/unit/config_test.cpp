@@ -38,7 +38,9 @@ std::string override_error(const std::string& assignment) {
   return "no error";
 }
 
-std::filesystem::path data_dir() { return std::filesystem::path(TANDEM_SOURCE_DIR) / "tests/data"; }
+std::filesystem::path data_dir() {
+  return std::filesystem::path(TANDEM_SOURCE_DIR) / "tests/data";
+}
 
 // Every section with a non-default value, a scheduler option of each type and a two-axis sweep.
 constexpr const char* kFull = R"(name = "full"
@@ -104,7 +106,8 @@ scheduler.name = ["device-only", "neurosurgeon"]
 } // namespace
 
 TEST_CASE("config: a minimal file gets every default") {
-  const auto c = parse_experiment_config("[model]\nname = \"resnet18\"\n", "exp/my-exp.toml", kBase);
+  const auto c =
+      parse_experiment_config("[model]\nname = \"resnet18\"\n", "exp/my-exp.toml", kBase);
   CHECK(c.name == "my-exp");
   CHECK(c.output_dir == "results/my-exp");
   CHECK(c.seed == 1);
@@ -212,10 +215,11 @@ TEST_CASE("config: dotted keys at the top level are the same keys") {
 }
 
 TEST_CASE("config: a typo'd key names the section's keys and the likely intent") {
-  CHECK(error_of("[model]\nname = \"resnet18\"\n\n[link]\nuplink_mpbs = 5\n") ==
-        "cfg.toml:5:1: link.uplink_mpbs: expected a known key of [link] (uplink_mbps, "
-        "downlink_mbps, latency_ms, shared_uplink, uplink_trace, downlink_trace, trace_format, "
-        "trace_scale, trace_offset_s, trace_loop), found an unknown key (did you mean uplink_mbps?)");
+  CHECK(
+      error_of("[model]\nname = \"resnet18\"\n\n[link]\nuplink_mpbs = 5\n") ==
+      "cfg.toml:5:1: link.uplink_mpbs: expected a known key of [link] (uplink_mbps, "
+      "downlink_mbps, latency_ms, shared_uplink, uplink_trace, downlink_trace, trace_format, "
+      "trace_scale, trace_offset_s, trace_loop), found an unknown key (did you mean uplink_mbps?)");
   CHECK(error_of("model.name = \"resnet18\"\n[linkk]\nuplink_mbps = 5\n") ==
         "cfg.toml:2:2: linkk: expected a known top-level key or section (name, seed, backend, "
         "output_dir, description, model, device, server, link, estimator, scheduler, workload, "
@@ -224,26 +228,27 @@ TEST_CASE("config: a typo'd key names the section's keys and the likely intent")
         "cfg.toml:2:1: zzz: expected a known top-level key or section (name, seed, backend, "
         "output_dir, description, model, device, server, link, estimator, scheduler, workload, "
         "sweep), found an unknown key");
-  CHECK(error_of("model.name = \"resnet18\"\n[scheduler]\noption = 1\n") ==
-        "cfg.toml:3:1: scheduler.option: expected a known key of [scheduler] (name, options), found "
-        "an unknown key (did you mean options?)");
+  CHECK(
+      error_of("model.name = \"resnet18\"\n[scheduler]\noption = 1\n") ==
+      "cfg.toml:3:1: scheduler.option: expected a known key of [scheduler] (name, options), found "
+      "an unknown key (did you mean options?)");
 }
 
 TEST_CASE("config: a value out of range names the range and the unit") {
   CHECK(error_of("model.name = \"resnet18\"\n[link]\nuplink_mbps = -5\n") ==
         "cfg.toml:3:1: link.uplink_mbps: expected a number > 0 (Mbit/s), found -5");
   CHECK(error_of("model.name = \"resnet18\"\nlink.latency_ms = -0.5\n") ==
-        "cfg.toml:2:1: link.latency_ms: expected a number >= 0 (ms), found -0.5");
+        "cfg.toml:2:6: link.latency_ms: expected a number >= 0 (ms), found -0.5");
   CHECK(error_of("model.name = \"resnet18\"\nestimator.ewma_alpha = 0\n") ==
-        "cfg.toml:2:1: estimator.ewma_alpha: expected a number in (0, 1], found 0");
+        "cfg.toml:2:11: estimator.ewma_alpha: expected a number in (0, 1], found 0");
   CHECK(error_of("model.name = \"resnet18\"\nlink.trace_scale = nan\n") ==
-        "cfg.toml:2:1: link.trace_scale: expected a number > 0, found nan");
+        "cfg.toml:2:6: link.trace_scale: expected a number > 0, found nan");
   CHECK(error_of("model.name = \"resnet18\"\ndevice.count = 0\n") ==
-        "cfg.toml:2:1: device.count: expected an integer >= 1, found 0");
+        "cfg.toml:2:8: device.count: expected an integer >= 1, found 0");
   CHECK(error_of("model.name = \"resnet18\"\nseed = -1\n") ==
         "cfg.toml:2:1: seed: expected an integer >= 0, found -1");
   CHECK(error_of("model.name = \"resnet18\"\nmodel.batch = 3000000000\n") ==
-        "cfg.toml:2:1: model.batch: expected an integer <= 2147483647, found 3000000000");
+        "cfg.toml:2:7: model.batch: expected an integer <= 2147483647, found 3000000000");
   CHECK(error_of("model.name = \"resnet18\"\nname = \"\"\n") ==
         "cfg.toml:2:1: name: expected a non-empty string, found \"\"");
 }
@@ -253,22 +258,24 @@ TEST_CASE("config: a value of the wrong type names the type and the unit") {
         "cfg.toml:3:1: link.uplink_mbps: expected a float in Mbit/s, found a string \"fast\"");
   CHECK(error_of("[model]\nname = \"resnet18\"\nbatch = 2.5\n") ==
         "cfg.toml:3:1: model.batch: expected an integer, found a float 2.5");
-  CHECK(error_of("model.name = \"resnet18\"\nlink.trace_loop = \"yes\"\n") ==
-        "cfg.toml:2:1: link.trace_loop: expected a boolean (true or false), found a string \"yes\"");
+  CHECK(
+      error_of("model.name = \"resnet18\"\nlink.trace_loop = \"yes\"\n") ==
+      "cfg.toml:2:6: link.trace_loop: expected a boolean (true or false), found a string \"yes\"");
   CHECK(error_of("model.name = \"resnet18\"\nlink.uplink_trace = 3\n") ==
-        "cfg.toml:2:1: link.uplink_trace: expected a file path (string), found an integer 3");
+        "cfg.toml:2:6: link.uplink_trace: expected a file path (string), found an integer 3");
   CHECK(error_of("model.name = \"resnet18\"\nlink = 3\n") ==
         "cfg.toml:2:1: link: expected a table [link], found an integer 3");
   CHECK(error_of("model.name = \"resnet18\"\n[link.uplink_mbps]\nx = 1\n") ==
-        "cfg.toml:2:2: link.uplink_mbps: expected a float in Mbit/s, found a table");
+        "cfg.toml:2:7: link.uplink_mbps: expected a float in Mbit/s, found a table");
 }
 
 TEST_CASE("config: a bad enum value lists the allowed ones") {
   CHECK(error_of("model.name = \"resnet18\"\nbackend = \"simgrid\"\n") ==
         "cfg.toml:2:1: backend: expected one of sim, real, found \"simgrid\"");
-  CHECK(error_of("model.name = \"resnet18\"\n[workload]\nkind = \"closed_loop\"\n") ==
-        "cfg.toml:3:1: workload.kind: expected one of single, periodic, poisson, closed-loop, found "
-        "\"closed_loop\"");
+  CHECK(
+      error_of("model.name = \"resnet18\"\n[workload]\nkind = \"closed_loop\"\n") ==
+      "cfg.toml:3:1: workload.kind: expected one of single, periodic, poisson, closed-loop, found "
+      "\"closed_loop\"");
   CHECK(error_of("model.name = \"resnet18\"\n[device]\nspec = \"rpi5\"\n") ==
         "cfg.toml:3:1: device.spec: expected one of rpi4, rpi3, jetson-nano, desktop-cpu, "
         "server-gpu, found \"rpi5\"");
@@ -325,11 +332,11 @@ TEST_CASE("config: the e2e data files fail with the documented messages") {
                         "key (did you mean uplink_mbps?)")
                            .c_str(),
                        InputError);
-  CHECK_THROWS_WITH_AS(load_experiment_config(negative),
-                       (negative.string() +
-                        ":8:1: link.downlink_mbps: expected a number > 0 (Mbit/s), found -5")
-                           .c_str(),
-                       InputError);
+  CHECK_THROWS_WITH_AS(
+      load_experiment_config(negative),
+      (negative.string() + ":8:1: link.downlink_mbps: expected a number > 0 (Mbit/s), found -5")
+          .c_str(),
+      InputError);
 }
 
 TEST_CASE("config: relative paths are resolved against the config file's directory") {
@@ -361,7 +368,7 @@ TEST_CASE("config: sweeps expand in file order, the first key varying slowest") 
   const auto runs = expand_sweep(c);
   REQUIRE(runs.size() == 6);
   const std::vector<std::pair<double, std::string>> expected = {
-      {1, "device-only"},  {1, "neurosurgeon"},  {5, "device-only"},
+      {1, "device-only"},  {1, "neurosurgeon"}, {5, "device-only"},
       {5, "neurosurgeon"}, {10, "device-only"}, {10, "neurosurgeon"}};
   for (std::size_t i = 0; i < runs.size(); ++i) {
     CAPTURE(i);
@@ -413,17 +420,18 @@ TEST_CASE("config: sweep values are checked like the key's own") {
         "cfg.toml:3:1: sweep.seed: expected a non-empty array of values, found an integer 4");
   CHECK(error_of("model.name = \"resnet18\"\n[sweep]\n\"link.latency_ms\" = [1]\n"
                  "link.latency_ms = [2]\n") ==
-        "cfg.toml:4:1: sweep.link.latency_ms: expected each key once in [sweep], found a second "
+        "cfg.toml:4:6: sweep.link.latency_ms: expected each key once in [sweep], found a second "
         "array for the same key");
 }
 
 TEST_CASE("config: scheduler options keep their location for the scheduler's own errors") {
   const auto c = parse("model.name = \"resnet18\"\n[scheduler.options]\nlevels = \"three\"\n"
                        "other = 1\n");
-  CHECK_THROWS_WITH_AS(c.scheduler.options.get_int("levels", 1),
-                       "cfg.toml:3:1: scheduler.options.levels: expected an integer, found a string "
-                       "\"three\"",
-                       InputError);
+  CHECK_THROWS_WITH_AS(
+      c.scheduler.options.get_int("levels", 1),
+      "cfg.toml:3:1: scheduler.options.levels: expected an integer, found a string "
+      "\"three\"",
+      InputError);
   CHECK_THROWS_WITH_AS(c.scheduler.options.get_bool("other", false),
                        "cfg.toml:4:1: scheduler.options.other: expected a boolean (true or false), "
                        "found an integer 1",

@@ -39,7 +39,7 @@ std::unique_ptr<Instance> single_output_model(Draw& d, int i) {
 
 } // namespace
 
-TEST_CASE("device-only takes the sum of the device times") {
+TEST_CASE("scheduler: device-only takes the sum of the device times") {
   Draw d(5);
   for (int i = 0; i < 100; ++i) {
     const auto inst = i % 2 ? random_dag(d, d.integer(1, 12)) : random_chain(d, d.integer(1, 12));
@@ -48,7 +48,8 @@ TEST_CASE("device-only takes the sum of the device times") {
   }
 }
 
-TEST_CASE("server-only takes input upload + latency + server sum + output download + latency") {
+TEST_CASE("scheduler: server-only takes input upload + latency + server sum + output download + "
+          "latency") {
   Draw d(6);
   for (int i = 0; i < 100; ++i) {
     const auto inst = single_output_model(d, i);
@@ -64,7 +65,8 @@ TEST_CASE("server-only takes input upload + latency + server sum + output downlo
   }
 }
 
-TEST_CASE("the split schedulers are registered with a summary, a reference and no options") {
+TEST_CASE(
+    "scheduler: the split schedulers are registered with a summary, a reference and no options") {
   for (const char* name : {"neurosurgeon", "dads", "jointdnn"}) {
     INFO(name);
     const auto* info = builtin_schedulers().find(name);

@@ -30,7 +30,7 @@ std::vector<bool> device_set(const Instance& inst, std::initializer_list<const c
 
 } // namespace
 
-TEST_CASE("dads pays a tensor with two server consumers once") {
+TEST_CASE("scheduler: dads pays a tensor with two server consumers once") {
   // At 1 MB/s (1 byte = 1 us) and no latency, in ms:
   //   {input}            200 + 4 + 0.01          = 204.01
   //   {input, a}         1 + 35 + 3 + 0.01       =  39.01  (74.01 if a's output were paid twice)
@@ -59,21 +59,22 @@ TEST_CASE("dads pays a tensor with two server consumers once") {
   CHECK(run.record.uplink_bytes == 35000);
 }
 
-TEST_CASE("dads charges the one-way latency on every crossing tensor and every returned output") {
+TEST_CASE("scheduler: dads charges the one-way latency on every crossing tensor and every returned "
+          "output") {
   Instance inst(parse_model_json(kDiamond, "dads4.json"), ConstantLink{1e6, 1e6, 0.005});
   const auto cut = dads_min_cut(inst.view());
   CHECK(cut.on_device == device_set(inst, {"a"}));
   CHECK(cut.objective_s == doctest::Approx(0.04901).epsilon(1e-12)); // 39.01 + 2 x 5 ms
 }
 
-TEST_CASE("dads keeps everything on the device when the estimate is unusable") {
+TEST_CASE("scheduler: dads keeps everything on the device when the estimate is unusable") {
   Instance inst(parse_model_json(kDiamond, "dads4.json"), ConstantLink{1e6, 1e6, 0});
   auto view = inst.view();
   view.downlink_estimate_bps = 0;
   CHECK(dads_min_cut(view).on_device == std::vector<bool>(inst.graph.size(), true));
 }
 
-TEST_CASE("dads_objective rejects sets that send something back or leave the input") {
+TEST_CASE("scheduler: dads_objective rejects sets that send something back or leave the input") {
   Instance inst(parse_model_json(kDiamond, "dads4.json"), ConstantLink{1e6, 1e6, 0});
   const auto view = inst.view();
   CHECK_THROWS_AS(dads_objective(view, device_set(inst, {"b"})),

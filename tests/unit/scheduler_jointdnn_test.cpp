@@ -29,7 +29,7 @@ const char* kDiamond =
 
 } // namespace
 
-TEST_CASE("jointdnn switches sides several times when that pays") {
+TEST_CASE("scheduler: jointdnn switches sides several times when that pays") {
   // 1 MB/s (1 byte = 1 us), 1 ms each way, in ms: input up 0.1 + 1, a 1, a's output down
   // 0.1 + 1, b 1, c 1, c's output up 0.1 + 1, d 1, d's output down 0.01 + 1 = 8.31.
   constexpr auto D = Side::device;
@@ -46,7 +46,7 @@ TEST_CASE("jointdnn switches sides several times when that pays") {
   CHECK(*std::min_element(ns.begin(), ns.end()) == doctest::Approx(0.05511).epsilon(1e-12));
 }
 
-TEST_CASE("on a DAG a jointdnn switch moves every live tensor") {
+TEST_CASE("scheduler: on a DAG a jointdnn switch moves every live tensor") {
   // Order input, left, right, join; placement left and join on the server. 1 MB/s, 2 ms each way:
   //   switch after input (live: input 1000 B) 2 + 1   = 3
   //   left on the server                              4
@@ -64,7 +64,7 @@ TEST_CASE("on a DAG a jointdnn switch moves every live tensor") {
   CHECK_THROWS_AS(jointdnn_cost(inst.view(), {D, S}), Error);
 }
 
-TEST_CASE("jointdnn keeps everything on the device when the estimate is unusable") {
+TEST_CASE("scheduler: jointdnn keeps everything on the device when the estimate is unusable") {
   Instance inst(parse_model_json(kChain, "jd4.json"), ConstantLink{1e6, 1e6, 0.001});
   auto view = inst.view();
   view.uplink_estimate_bps = std::numeric_limits<double>::quiet_NaN();

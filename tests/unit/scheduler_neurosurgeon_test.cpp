@@ -27,7 +27,8 @@ struct Case {
 
 } // namespace
 
-TEST_CASE("neurosurgeon picks device-only, a split or server-only as the link speeds up") {
+TEST_CASE(
+    "scheduler: neurosurgeon picks device-only then a split then server-only as the link speeds up") {
   constexpr auto D = Side::device;
   constexpr auto S = Side::server;
   const std::vector<Case> cases{
@@ -52,7 +53,7 @@ TEST_CASE("neurosurgeon picks device-only, a split or server-only as the link sp
   }
 }
 
-TEST_CASE("neurosurgeon's predictions list every split and its note names the split") {
+TEST_CASE("scheduler: neurosurgeon predictions list every split and the note names the split") {
   Instance inst(parse_model_json(kChain, "ns3.json"), ConstantLink{1e6, 1e6, 0});
   const auto p = neurosurgeon_predictions(inst.view());
   REQUIRE(p.size() == 5);
@@ -65,7 +66,7 @@ TEST_CASE("neurosurgeon's predictions list every split and its note names the sp
   CHECK(scheduler.plan(inst.view()).note.starts_with("neurosurgeon: split after a"));
 }
 
-TEST_CASE("neurosurgeon keeps everything on the device when the estimate is unusable") {
+TEST_CASE("scheduler: neurosurgeon keeps everything on the device when the estimate is unusable") {
   Instance inst(parse_model_json(kChain, "ns3.json"), ConstantLink{1e6, 1e6, 0});
   auto view = inst.view();
   view.uplink_estimate_bps = 0;

@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <vector>
@@ -39,8 +40,9 @@ Seconds walk_finish(const BandwidthTrace& trace, Seconds start, double bytes) {
     const Seconds end = i + 1 < n ? pass_start + steps[i + 1].start_s
                                   : (trace.loops() ? pass_start + trace.period_s() : kInf);
     const double rate = steps[i].bytes_per_s;
-    if (rate > 0 && rate * (end - t) >= left)
-      return t + left / rate;
+    // Ties (the transfer ends where the step ends) go to the earlier side, as in finish_time.
+    if (rate > 0 && rate * (end - t) >= left * (1 - 1e-12))
+      return std::min(t + left / rate, end);
     if (end == kInf)
       return kInf;
     left -= rate * (end - t);
@@ -74,7 +76,8 @@ TEST_CASE("a constant trace: finish time is start + bytes / rate") {
   CHECK(profile_events(trace, 100) == std::vector<ProfileEvent>{{0, 1e6}});
 }
 
-TEST_CASE("10 Mbit/s then 1 Mbit/s at t = 1 s: a transfer straddling the step, by hand") {
+TEST_CASE(
+    "step trace 10 Mbit/s then 1 Mbit/s at t = 1 s: a transfer straddling the step, by hand") {
   const auto trace = step_trace({10, 1}, {0, 1});
   REQUIRE_FALSE(trace.loops());
   // From 0.5 s, 1e6 bytes: 0.5 s at 1.25e6 B/s carries 625000 B; the other 375000 B take
@@ -92,14 +95,14 @@ TEST_CASE("10 Mbit/s then 1 Mbit/s at t = 1 s: a transfer straddling the step, b
   CHECK(trace.mean_bps() == doctest::Approx((1.25e6 + 125000) / 2).epsilon(1e-15));
 }
 
-TEST_CASE("zero-bandwidth gaps are waited out") {
+TEST_CASE("zero-bandwidth gaps in a trace are waited out") {
   // 1e6 B/s on [0, 1), nothing on [1, 3), 2e6 B/s on [3, 4); loops every 4 s.
   const BandwidthTrace trace({{0, 1e6}, {1, 0}, {3, 2e6}}, 4, true, "gap");
   CHECK(trace.finish_time(0.5, 1.5e6) == doctest::Approx(3.5));
   CHECK(trace.finish_time(1.5, 1e6) == doctest::Approx(3.5)); // starts inside the gap
   CHECK(trace.finish_time(0, 1e6) == 1.0);                    // ends as the gap begins, not after
   CHECK(trace.finish_time(0, 3e6) == doctest::Approx(4.0));   // exactly one period's bytes
-  CHECK(trace.finish_time(3.5, 2e6) == doctest::Approx(4.5)); // wraps into the next pass
+  CHECK(trace.finish_time(3.5, 2e6) == doctest::Approx(5.0)); // wraps into the next pass
   CHECK(trace.bytes_between(1, 3) == 0);
   CHECK(trace.mean_bps() == doctest::Approx(3e6 / 4));
 
@@ -150,7 +153,7 @@ TEST_CASE("finish times over many periods match walking the unrolled trace") {
   }
 }
 
-TEST_CASE("finish time agrees with numerical integration of at()") {
+TEST_CASE("trace finish time agrees with numerical integration of at()") {
   const auto trace = gappy_trace();
   const Seconds start = 1.1;
   const double bytes = 2.3e7; // a bit under four periods
@@ -164,7 +167,7 @@ TEST_CASE("finish time agrees with numerical integration of at()") {
   CHECK(trace.finish_time(start, bytes) == doctest::Approx(t).epsilon(2 * dt / t));
 }
 
-TEST_CASE("at() and next_change_after() follow the steps through loops") {
+TEST_CASE("trace at() and next_change_after() follow the steps through loops") {
   const BandwidthTrace trace({{0, 1}, {1, 2}, {2, 2}, {3, 5}}, 4, true, "t");
   CHECK(trace.at(0) == 1);
   CHECK(trace.at(0.999) == 1);

@@ -25,7 +25,7 @@ std::string file_text(const std::filesystem::path& file) {
 
 } // namespace
 
-TEST_CASE("SeededRandom is the standard engine with our own transforms, pinned") {
+TEST_CASE("trace generators' SeededRandom is the standard engine with our own transforms, pinned") {
   // The standard fixes mt19937_64's 10000th output for the default seed.
   SeededRandom standard(std::mt19937_64::default_seed);
   for (int i = 1; i < 10000; ++i)
@@ -49,7 +49,7 @@ TEST_CASE("SeededRandom is the standard engine with our own transforms, pinned")
   CHECK(squares / n == doctest::Approx(1).epsilon(0.01));
 }
 
-TEST_CASE("the random walk is deterministic, in range, and about its mean") {
+TEST_CASE("the random walk trace is deterministic, in range, and about its mean") {
   const auto a = random_walk_trace(42, 3600, 1, 5, 0.7, 0.5, 20);
   const auto b = random_walk_trace(42, 3600, 1, 5, 0.7, 0.5, 20);
   const auto c = random_walk_trace(43, 3600, 1, 5, 0.7, 0.5, 20);
@@ -67,7 +67,7 @@ TEST_CASE("the random walk is deterministic, in range, and about its mean") {
                       "min_mbps=0.5 max_mbps=20 correlation_s=10");
 }
 
-TEST_CASE("the shipped synthetic-3g-seed1.txt is what the documented generator call writes") {
+TEST_CASE("the shipped trace synthetic-3g-seed1.txt is what the documented generator call writes") {
   // The call documented in traces/README.md; keep the two in step.
   const auto trace = random_walk_trace(1, 600, 1, 5, 0.7, 0.5, 20);
   const std::filesystem::path shipped = TANDEM_SOURCE_DIR "/traces/data/synthetic-3g-seed1.txt";

@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -69,7 +70,7 @@ TEST_CASE("trace format names") {
     CHECK(trace_format_from_string(to_string(f)) == f);
 }
 
-TEST_CASE("two-column: shifted to 0, comments, blank lines, tabs and CRLF") {
+TEST_CASE("two-column trace: shifted to 0, comments, blank lines, tabs and CRLF") {
   const auto trace = read_trace(kData + "trace-offset.txt", TraceFormat::mbps_two_column);
   CHECK(trace.steps() == std::vector<BandwidthStep>{{0, 250000}, {1, 500000}, {3, 125000}});
   // Intervals 1 s and 2 s: the last sample lasts their median, 1.5 s.
@@ -90,7 +91,7 @@ TEST_CASE("two-column: shifted to 0, comments, blank lines, tabs and CRLF") {
   CHECK(scaled.source() == kData + "trace-offset.txt scaled by 2 from 1 s");
 }
 
-TEST_CASE("csv: header, spaces around fields, rows as two-column samples") {
+TEST_CASE("csv trace: header, spaces around fields, rows as two-column samples") {
   const auto trace = read_trace(kData + "trace-valid.csv", TraceFormat::csv);
   CHECK(trace.steps() == std::vector<BandwidthStep>{{0, 1e6}, {0.5, 0}, {1.5, 2e6}});
   CHECK(trace.period_s() == 2.25); // intervals 0.5 and 1: median 0.75
@@ -98,7 +99,7 @@ TEST_CASE("csv: header, spaces around fields, rows as two-column samples") {
         std::vector<BandwidthStep>{{0, 125000}});
 }
 
-TEST_CASE("mahimahi: packets counted in 100 ms bins, looping at the last timestamp") {
+TEST_CASE("mahimahi trace: packets counted in 100 ms bins, looping at the last timestamp") {
   // Packets at 0, 0, 50 (bin 0), 120 (bin 1) and 250 ms; 250 ms is the period, so that packet is
   // the next pass's packet at 0 and counts in bin 0. The last bin, [200, 250) ms, is 50 ms wide.
   const auto trace = read_trace(kData + "trace-mahimahi-small.txt", TraceFormat::mahimahi);

@@ -68,7 +68,7 @@ TEST_CASE("every zoo model builds, named as in the registry, with one input and 
 
 TEST_CASE("zoo MACs match the published references") {
   struct Reference {
-    const char* model;
+    std::string model;
     double macs;
     double tolerance;
   };
@@ -158,7 +158,7 @@ TEST_CASE("input sizes: model defaults, image_size and seq_len") {
   CHECK(layer(vgg448, "avgpool").output_shape == TensorShape{{1, 512, 7, 7}});
   CHECK(vgg448.total_params() == 138'357'544);
   CHECK_THROWS_AS(build("alexnet", {.image_size = 300}), InputError);
-  CHECK_THROWS_AS(build("resnet18", {.image_size = 16}), InputError);
+  CHECK_THROWS_AS(build("alexnet", {.image_size = 32}), InputError); // pool5 finds a 1x1 map
   CHECK_THROWS_AS(build("bert-base", {.seq_len = 0}), InputError);
 }
 
