@@ -15,6 +15,8 @@ int main(int argc, char** argv) {
   tandem::cli::add_describe_command(app);
   tandem::cli::add_run_command(app);
   tandem::cli::add_plan_command(app);
+  tandem::cli::add_trace_command(app);
+  tandem::cli::add_bench_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -71,9 +71,8 @@ Plan best_split_plan(const TaskGraph& graph, const CostTable& costs, BytesPerSec
     if (latency < best_latency) {
       best_latency = latency;
       best = std::move(p);
-      best.note = k == order.size()
-                      ? std::string("all on device")
-                      : fmt::format("split after {}", graph.task_name(order[k - 1]));
+      best.note = k == order.size() ? std::string("all on device")
+                                    : fmt::format("split after {}", graph.task_name(order[k - 1]));
     }
   }
   return best;
@@ -100,8 +99,8 @@ struct LatencyTotal : RunObserver {
 } // namespace
 
 BandwidthTrace default_bench_trace() {
-  return BandwidthTrace({{0, mbps_to_bytes_per_s(400)}, {5, mbps_to_bytes_per_s(100)}}, 10, true,
-                        "bench: 400 Mbit/s for 5 s, then 100 Mbit/s, looping");
+  return BandwidthTrace({{0, mbps_to_bytes_per_s(40)}, {5, mbps_to_bytes_per_s(10)}}, 10, true,
+                        "bench: 40 Mbit/s for 5 s, then 10 Mbit/s, looping");
 }
 
 BenchResult run_bench(const BenchSpec& spec) {
@@ -139,14 +138,14 @@ BenchResult run_bench(const BenchSpec& spec) {
     setup.scheduler_name = spec.scheduler_name;
     setup.make_scheduler = spec.make_scheduler;
   } else {
-    Plan plan = spec.plan == BenchPlan::device_only
-                    ? Plan::all_on(Side::device, graph)
-                    : best_split_plan(graph, costs, up.mean_bps(), down.mean_bps(),
-                                      spec.link_latency_s);
+    Plan plan =
+        spec.plan == BenchPlan::device_only
+            ? Plan::all_on(Side::device, graph)
+            : best_split_plan(graph, costs, up.mean_bps(), down.mean_bps(), spec.link_latency_s);
     if (spec.plan == BenchPlan::device_only)
       plan.note = "all on device";
-    setup.scheduler_name = spec.plan == BenchPlan::device_only ? "bench-device-only"
-                                                               : "bench-best-split";
+    setup.scheduler_name =
+        spec.plan == BenchPlan::device_only ? "bench-device-only" : "bench-best-split";
     setup.make_scheduler = [plan](int) { return std::make_unique<FixedPlanScheduler>(plan); };
   }
 

@@ -49,7 +49,7 @@ struct BenchSpec {
 struct BenchResult {
   double wall_s = 0;       // wall-clock time of the runtime's loop (engine set-up excluded)
   double cpu_s = 0;        // process CPU time of the same loop (steadier on a loaded machine)
-  double setup_wall_s = 0; // model, cost table and platform before it
+  double setup_wall_s = 0; // model and cost table before it
   Seconds simulated_s = 0; // simulated time at the end of the run
   std::uint64_t inferences = 0;
   std::uint64_t activities = 0; // compute tasks and transfers the runtime started
@@ -59,7 +59,7 @@ struct BenchResult {
   double cpu_speedup() const { return cpu_s > 0 ? simulated_s / cpu_s : 0; }
 };
 
-// A looping 10 s trace, a fast Wi-Fi link with fades: 400 Mbit/s for 5 s, then 100 Mbit/s.
+// A looping 10 s trace: 40 Mbit/s for 5 s, then 10 Mbit/s.
 BandwidthTrace default_bench_trace();
 
 BenchResult run_bench(const BenchSpec& spec);

@@ -51,8 +51,8 @@ struct PlatformLink {
 };
 
 struct Platform {
-  simgrid::s4u::Host* server = nullptr;               // link endpoint, runs the runtime actor
-  std::vector<simgrid::s4u::Host*> server_workers;    // compute, one per worker slot
+  simgrid::s4u::Host* server = nullptr;            // link endpoint, runs the runtime actor
+  std::vector<simgrid::s4u::Host*> server_workers; // compute, one per worker slot
   std::vector<simgrid::s4u::Host*> devices;
   std::vector<PlatformLink> uplinks; // one per device, or one when the uplink is shared
   std::vector<PlatformLink> downlinks;

@@ -24,7 +24,7 @@ struct SimBackend::Pending {
   sg4::Host* destination = nullptr; // nullptr for an exec
   double flops = 0;
   Bytes bytes = 0;
-  Seconds duration_s = 0; // an exec's closed-form length
+  Seconds duration_s = 0;             // an exec's closed-form length
   const PlatformLink* link = nullptr; // a transfer's link
 };
 

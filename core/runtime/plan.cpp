@@ -13,12 +13,12 @@ Plan Plan::all_on(Side side, const TaskGraph& graph) {
   return p;
 }
 
-int Plan::priority_of(TaskId t) const {
-  return priority.empty() ? static_cast<int>(index_of(t)) : priority[index_of(t)];
+int Plan::priority_of(TaskId t, const TaskGraph& graph) const {
+  return priority.empty() ? static_cast<int>(graph.position(t)) : priority[index_of(t)];
 }
 
-int Plan::transfer_priority_of(TaskId t) const {
-  return transfer_priority.empty() ? priority_of(t) : transfer_priority[index_of(t)];
+int Plan::transfer_priority_of(TaskId t, const TaskGraph& graph) const {
+  return transfer_priority.empty() ? priority_of(t, graph) : transfer_priority[index_of(t)];
 }
 
 Precision Plan::precision_of(TaskId t, Side destination) const {

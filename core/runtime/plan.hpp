@@ -29,8 +29,9 @@ struct Plan {
 
   static Plan all_on(Side side, const TaskGraph& graph); // the input stays on the device
   Side side_of(TaskId t) const { return placement.at(index_of(t)); }
-  int priority_of(TaskId t) const;
-  int transfer_priority_of(TaskId t) const;
+  // Empty priority vectors mean the task's position in the graph's topological order.
+  int priority_of(TaskId t, const TaskGraph& graph) const;
+  int transfer_priority_of(TaskId t, const TaskGraph& graph) const;
   Precision precision_of(TaskId t, Side destination) const;
 };
 

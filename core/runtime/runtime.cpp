@@ -240,7 +240,7 @@ struct Runtime::Impl {
       return;
     inf.state[index_of(t)] = TaskState::queued;
     const Work work{false, inf.key, t, side};
-    const auto prio = inf.plan.priority_of(t);
+    const auto prio = inf.plan.priority_of(t, graph);
     if (side == Side::device) {
       device_backlog_s[inf.device] += charged_time(t, side);
       auto& r = device_cpu[inf.device];
@@ -258,7 +258,7 @@ struct Runtime::Impl {
       return;
     sent |= bit_of(destination);
     const Work work{true, inf.key, t, destination};
-    const auto prio = inf.plan.transfer_priority_of(t);
+    const auto prio = inf.plan.transfer_priority_of(t, graph);
     auto& r = destination == Side::server ? uplink_of(inf.device) : downlinks[inf.device];
     // A shared uplink serves devices first come, first served; a private link in inference order.
     const double ready = destination == Side::server && s.shared_uplink ? now : 0.0;

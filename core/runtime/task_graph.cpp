@@ -1,5 +1,7 @@
 #include "core/runtime/task_graph.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 namespace tandem {
@@ -15,8 +17,10 @@ TaskGraph TaskGraph::per_layer(const Model& model) {
     t.layer = layer.id;
     for (auto in : layer.inputs)
       t.inputs.push_back(task_id(index_of(in)));
+    // A layer that reads the same tensor twice (x + x) is one consumer, not two.
     for (auto out : model.successors(layer.id))
-      t.consumers.push_back(task_id(index_of(out)));
+      if (std::find(t.consumers.begin(), t.consumers.end(), task_id(index_of(out))) == t.consumers.end())
+        t.consumers.push_back(task_id(index_of(out)));
     t.output_elements = layer.output_shape.elements() > 0
                             ? layer.output_shape.elements()
                             : static_cast<std::int64_t>((layer.output_bytes_fp32 + 3) / 4);
@@ -27,8 +31,11 @@ TaskGraph TaskGraph::per_layer(const Model& model) {
   g.input_ = task_id(index_of(model.input()));
   for (auto out : model.outputs())
     g.outputs_.push_back(task_id(index_of(out)));
-  for (auto id : model.topological_order())
+  g.position_.resize(model.size());
+  for (auto id : model.topological_order()) {
+    g.position_[index_of(id)] = g.order_.size();
     g.order_.push_back(task_id(index_of(id)));
+  }
   return g;
 }
 

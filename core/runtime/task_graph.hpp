@@ -40,6 +40,8 @@ public:
   TaskId input() const { return input_; }
   const std::vector<TaskId>& outputs() const { return outputs_; }
   const std::vector<TaskId>& topological_order() const { return order_; }
+  // A task's index in topological_order().
+  std::size_t position(TaskId id) const { return position_.at(index_of(id)); }
   std::span<const TaskId> tasks_of(LayerId layer) const { return by_layer_.at(index_of(layer)); }
   // The name a task shows in outputs: the layer name, with "#tile" when the layer is tiled.
   std::string task_name(TaskId id) const;
@@ -53,6 +55,7 @@ private:
   TaskId input_{};
   std::vector<TaskId> outputs_;
   std::vector<TaskId> order_;
+  std::vector<std::size_t> position_;
   std::vector<std::vector<TaskId>> by_layer_;
 };
 

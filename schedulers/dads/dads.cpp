@@ -27,7 +27,7 @@ std::vector<TaskId> distinct_consumers(const Task& task) {
   return c;
 }
 
-// DADS §4.2 charges T_tx(u) = size(u) / bandwidth on a cut data edge.
+// DADS (DSL) charges T_tx(u) = size(u) / bandwidth on a cut data edge.
 // ASSUMPTION(dads): plus the one-way latency, once per tensor: a cut can only price tensors one by
 // one, and without a latency term server-only would look free of it.
 // ASSUMPTION(dads): tensors travel at fp32 (DADS does not compress).
@@ -96,7 +96,7 @@ DadsPartition dads_min_cut(const SystemView& view) {
   if (!link_usable(view) || all_device.objective_s <= 0)
     return all_device;
 
-  // DADS §4.2 cut graph. Source = the device side, sink = the server side: a task left on the
+  // DADS (DSL) cut graph. Source = the device side, sink = the server side: a task left on the
   // source side pays its arc to the sink (its device time), one on the sink side pays its arc from
   // the source (its server time).
   const std::size_t source = 2 * n, sink = 2 * n + 1;
@@ -120,7 +120,7 @@ DadsPartition dads_min_cut(const SystemView& view) {
     const auto consumers = distinct_consumers(task);
     if (consumers.empty())
       continue;
-    // DADS §4.2: an auxiliary node so a tensor read by several server layers is uploaded once. The
+    // DADS (DSL): an auxiliary node so a tensor read by several server layers is uploaded once. The
     // arc u -> aux carries the upload; aux -> consumer is uncuttable, so aux joins the server side
     // as soon as any consumer does.
     arcs.push_back({v, aux(task.id), upload_s(view, task.id)});

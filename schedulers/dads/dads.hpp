@@ -1,6 +1,6 @@
 #pragma once
 // DADS (Hu, Bao, Wang, Liu, INFOCOM 2019), light-load mode (DSL): the device/server partition of a
-// DAG that minimises an additive latency model, found as a minimum s-t cut (DADS §4). The
+// DAG that minimises an additive latency model, found as a minimum s-t cut (DADS, DSL). The
 // heavy-load mode (DSH, throughput) is not implemented. NOTES.md states the model and assumptions.
 #include <vector>
 

@@ -95,8 +95,9 @@ JointDnnPath jointdnn_shortest_path(const SystemView& view) {
     return all_device;
   }
 
-  // JointDNN §4: node 2p + s is "v_p computed on side s"; an edge into it carries v_p's compute
-  // time on s plus, when the side changes, the transfer. Source and sink close the path.
+  // JointDNN (shortest-path formulation): node 2p + s is "v_p computed on side s"; an edge into it
+  // carries v_p's compute time on s plus, when the side changes, the transfer. Source and sink
+  // close the path.
   using WeightedGraph =
       boost::adjacency_list<boost::vecS, boost::vecS, boost::directedS, boost::no_property,
                             boost::property<boost::edge_weight_t, double>>;

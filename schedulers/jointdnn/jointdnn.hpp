@@ -1,7 +1,7 @@
 #pragma once
 // JointDNN (Eshratifar, Abrishami, Pedram, IEEE TMC): per-layer placement with any number of
 // device <-> server switches, found as a shortest path through a graph with one node per (layer,
-// side) (JointDNN §4, latency goal). Chains are the paper's case; on other DAGs the path runs over
+// side) (JointDNN, latency goal). Chains are the paper's case; on other DAGs the path runs over
 // the topological order and a switch moves every live tensor (see NOTES.md).
 #include <vector>
 

@@ -13,7 +13,7 @@ std::vector<Seconds> neurosurgeon_predictions(const SystemView& view) {
   const auto position = topological_positions(graph);
   const auto last_use = last_use_positions(graph, position);
 
-  // Neurosurgeon §4 (latency goal): device prefix + upload of the split tensor + server suffix. The
+  // Neurosurgeon (latency goal): device prefix + upload of the split tensor + server suffix. The
   // sums run over exact integer byte counts, so a split's transfer term does not depend on how the
   // sweep accumulated it.
   // ASSUMPTION(neurosurgeon): on a DAG the candidate splits are the prefixes of the model's

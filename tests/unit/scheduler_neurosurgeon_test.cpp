@@ -27,8 +27,8 @@ struct Case {
 
 } // namespace
 
-TEST_CASE(
-    "scheduler: neurosurgeon picks device-only then a split then server-only as the link speeds up") {
+TEST_CASE("scheduler: neurosurgeon picks device-only then a split then server-only as the link "
+          "speeds up") {
   constexpr auto D = Side::device;
   constexpr auto S = Side::server;
   const std::vector<Case> cases{

@@ -2,8 +2,10 @@
 // TEST_CASE runs exactly one simulation (doctest_discover_tests runs each case in its own process).
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
+#include <string>
 #include <vector>
 
 #include <simgrid/s4u/Engine.hpp>
@@ -65,48 +67,46 @@ template <class Start> Seconds time_one(Backend& b, ActivityId id, Start start) 
 TEST_CASE("sim: a transfer of N bytes at B bytes/s takes exactly N / B") {
   const double up_bps = mbps_to_bytes_per_s(10), down_bps = 3e6;
   std::vector<double> errors;
-  run_simulation(one_device(BandwidthTrace::constant(up_bps), BandwidthTrace::constant(down_bps)),
-                 [&](Backend& b) {
-                   ActivityId id = 0;
-                   for (Bytes n : {Bytes{1}, Bytes{1000}, Bytes{602112}, Bytes{1234567},
-                                   Bytes{987654321}}) {
-                     const auto up = time_one(b, id, [&] {
-                       b.start_transfer(id, transfer(0, Direction::uplink, n));
-                     });
-                     ++id;
-                     errors.push_back(relative_error(up, static_cast<double>(n) / up_bps));
-                     const auto down = time_one(b, id, [&] {
-                       b.start_transfer(id, transfer(0, Direction::downlink, n));
-                     });
-                     ++id;
-                     errors.push_back(relative_error(down, static_cast<double>(n) / down_bps));
-                   }
-                 });
+  run_simulation(
+      one_device(BandwidthTrace::constant(up_bps), BandwidthTrace::constant(down_bps)),
+      [&](Backend& b) {
+        ActivityId id = 0;
+        for (Bytes n : {Bytes{1}, Bytes{1000}, Bytes{602112}, Bytes{1234567}, Bytes{987654321}}) {
+          const auto up =
+              time_one(b, id, [&] { b.start_transfer(id, transfer(0, Direction::uplink, n)); });
+          ++id;
+          errors.push_back(relative_error(up, static_cast<double>(n) / up_bps));
+          const auto down =
+              time_one(b, id, [&] { b.start_transfer(id, transfer(0, Direction::downlink, n)); });
+          ++id;
+          errors.push_back(relative_error(down, static_cast<double>(n) / down_bps));
+        }
+      });
   REQUIRE(errors.size() == 10);
   for (double e : errors)
     CHECK(e <= 1e-9);
-  MESSAGE("worst relative error of a transfer: " << *std::max_element(errors.begin(), errors.end()));
+  MESSAGE(
+      "worst relative error of a transfer: " << *std::max_element(errors.begin(), errors.end()));
 }
 
 TEST_CASE("sim: a compute task takes exactly its duration, on a device and on the server") {
   std::vector<double> errors;
-  run_simulation(one_device(BandwidthTrace::constant(1e6), BandwidthTrace::constant(1e6), 2),
-                 [&](Backend& b) {
-                   ActivityId id = 0;
-                   for (Seconds d : {1e-6, 3.7e-5, 0.0125, 0.1, 1.0 / 3.0, 123.456}) {
-                     for (Side side : {Side::device, Side::server}) {
-                       const auto took =
-                           time_one(b, id, [&] { b.start_compute(id, compute(0, side, d)); });
-                       ++id;
-                       errors.push_back(relative_error(took, d));
-                     }
-                   }
-                 });
+  run_simulation(
+      one_device(BandwidthTrace::constant(1e6), BandwidthTrace::constant(1e6), 2), [&](Backend& b) {
+        ActivityId id = 0;
+        for (Seconds d : {1e-6, 3.7e-5, 0.0125, 0.1, 1.0 / 3.0, 123.456}) {
+          for (Side side : {Side::device, Side::server}) {
+            const auto took = time_one(b, id, [&] { b.start_compute(id, compute(0, side, d)); });
+            ++id;
+            errors.push_back(relative_error(took, d));
+          }
+        }
+      });
   REQUIRE(errors.size() == 12);
   for (double e : errors)
     CHECK(e <= 1e-9);
-  MESSAGE("worst relative error of a compute task: "
-          << *std::max_element(errors.begin(), errors.end()));
+  MESSAGE("worst relative error of a compute task: " << *std::max_element(errors.begin(),
+                                                                          errors.end()));
 }
 
 TEST_CASE("sim: two server tasks on two workers, and two devices, each run at full speed") {
@@ -322,16 +322,16 @@ struct CustomError : std::runtime_error {
 
 TEST_CASE("sim: an exception thrown inside the body reaches the caller as the same type") {
   bool ran = false;
-  CHECK_THROWS_AS(run_simulation(one_device(BandwidthTrace::constant(1e6),
-                                            BandwidthTrace::constant(1e6)),
-                                 [&](Backend& b) {
-                                   // Leave something running: run_simulation must cancel it.
-                                   b.start_compute(1, compute(0, Side::device, 5.0));
-                                   b.wait_until(1.0);
-                                   ran = true;
-                                   throw CustomError("from inside the actor");
-                                 }),
-                  CustomError);
+  CHECK_THROWS_AS(
+      run_simulation(one_device(BandwidthTrace::constant(1e6), BandwidthTrace::constant(1e6)),
+                     [&](Backend& b) {
+                       // Leave something running: run_simulation must cancel it.
+                       b.start_compute(1, compute(0, Side::device, 5.0));
+                       b.wait_until(1.0);
+                       ran = true;
+                       throw CustomError("from inside the actor");
+                     }),
+      CustomError);
   CHECK(ran);
   // The engine stopped where the exception left it, not after the cancelled 5 s task.
   CHECK(simgrid::s4u::Engine::get_clock() == doctest::Approx(1.0));
@@ -346,13 +346,13 @@ TEST_CASE("sim: a second simulation in the same process is refused with a Backen
 }
 
 TEST_CASE("sim: a SimGrid deadlock becomes a BackendError") {
-  CHECK_THROWS_AS(run_simulation(one_device(BandwidthTrace::constant(1e6),
-                                            BandwidthTrace::constant(1e6)),
-                                 [](Backend&) {
-                                   // Nobody will ever send: SimGrid detects the deadlock.
-                                   simgrid::s4u::Mailbox::by_name("nobody")->get<int>();
-                                 }),
-                  BackendError);
+  CHECK_THROWS_AS(
+      run_simulation(one_device(BandwidthTrace::constant(1e6), BandwidthTrace::constant(1e6)),
+                     [](Backend&) {
+                       // Nobody will ever send: SimGrid detects the deadlock.
+                       simgrid::s4u::Mailbox::by_name("nobody")->get<int>();
+                     }),
+      BackendError);
 }
 
 TEST_CASE("sim: a transfer that can never end is a BackendError, not a hang") {

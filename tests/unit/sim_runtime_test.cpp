@@ -130,8 +130,8 @@ TEST_CASE("sim: a pipelined stream on SimGrid matches the AnalyticBackend op for
   for (std::size_t i = 0; i < a.size(); ++i) {
     REQUIRE(key(a[i]) == key(b[i]));
     CHECK(a[i].worker == b[i].worker);
-    worst = std::max({worst, std::abs(a[i].start_s - b[i].start_s),
-                      std::abs(a[i].end_s - b[i].end_s)});
+    worst =
+        std::max({worst, std::abs(a[i].start_s - b[i].start_s), std::abs(a[i].end_s - b[i].end_s)});
   }
   CHECK(worst <= 1e-9);
   MESSAGE("largest start/end difference from the AnalyticBackend: " << worst << " s");
