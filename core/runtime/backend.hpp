@@ -50,6 +50,8 @@ public:
   // that finished at that moment, sorted by id (deterministic ties); empty when the deadline came
   // first, and then now() == deadline. With nothing running and deadline = kForever, returns empty.
   virtual std::vector<ActivityId> wait_until(Seconds deadline) = 0;
+  // Every output of this inference is on the device: a backend may free what it kept for it.
+  virtual void forget_inference(int /*device*/, std::uint64_t /*inference*/) {}
 };
 
 } // namespace tandem

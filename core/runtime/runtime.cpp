@@ -200,6 +200,7 @@ struct Runtime::Impl {
     const int d = rec.device;
     if (arrivals[d].closed_loop())
       next_arrival[d] = arrivals[d].next(now);
+    backend.forget_inference(d, rec.inference);
     live.erase(it);
   }
 
