@@ -5,6 +5,7 @@
 #include <cstdint>
 
 #include "core/cost_table.hpp"
+#include "core/runtime/backend.hpp" // Direction
 #include "core/runtime/task_graph.hpp"
 #include "core/units.hpp"
 
@@ -26,7 +27,10 @@ struct SystemView {
   const Model& model() const { return graph->model(); }
   // Predicted compute time of a task (a tile gets its share of the layer's time).
   Seconds task_time(TaskId t, Side side) const;
-  // Predicted time to send a task's output at precision p, latency included.
+  // Time the link is busy sending `bytes` at the current estimate (no latency); +inf when the
+  // estimate is not positive. Pipelined transfers pay the latency once, so cost models add it apart.
+  Seconds serialization_s(Bytes bytes, Direction d) const;
+  // Predicted time to send one task's output at precision p, latency included.
   Seconds uplink_time(TaskId t, Precision p) const;
   Seconds downlink_time(TaskId t, Precision p) const;
 };

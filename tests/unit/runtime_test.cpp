@@ -8,6 +8,7 @@
 #include "core/error.hpp"
 #include "core/model_json.hpp"
 #include "core/runtime/analytic_backend.hpp"
+#include "core/runtime/bandwidth_estimator.hpp"
 #include "core/runtime/runtime.hpp"
 #include "core/runtime/single_inference.hpp"
 
@@ -212,4 +213,57 @@ TEST_CASE("a revised plan moves tasks that have not started") {
   CHECK(close(r.latency_s(), 0.010 + 500 / kBps + 0.0025 + 100 / kBps));
   OffloadAfterFirst bad(true);
   CHECK_THROWS_AS(run_single_inference(f.graph, f.costs, bad, {kBps, kBps, 0}), PlanError);
+}
+
+TEST_CASE("a transfer's size comes from its precision: q4 sends ceil(n/2) + 8 bytes") {
+  Fixture f(kChain);
+  auto p = f.split({"b", "c"});
+  p.uplink_precision.assign(f.graph.size(), Precision::fp32());
+  p.uplink_precision[index_of(f.task("a"))] = Precision::uniform(4);
+  p.downlink_precision.assign(f.graph.size(), Precision::fp16());
+  const auto r = run_plan(f.graph, f.costs, p, {kBps, kBps, 0});
+  const Bytes up = tensor_bytes(125, Precision::uniform(4)); // a: 500 B at fp32 = 125 elements
+  CHECK(up == 63 + 8);
+  CHECK(r.record.uplink_bytes == up);
+  CHECK(r.record.downlink_bytes == 50); // c: 25 elements at fp16
+  CHECK(close(r.latency_s(), 0.010 + up / kBps + 0.0025 + 50 / kBps));
+}
+
+TEST_CASE("a stream with a duration stops arriving at that time") {
+  Fixture f(kChain);
+  WorkloadConfig w;
+  w.kind = WorkloadKind::periodic;
+  w.fps = 10;
+  w.count = 1000;
+  w.duration_s = 0.45; // arrivals at 0, 0.1, ..., 0.4
+  const auto c = run_stream(f, Plan::all_on(Side::device, f.graph), w);
+  CHECK(c.inferences.size() == 5);
+}
+
+TEST_CASE("Poisson arrivals depend on the seed only, and have the configured mean rate") {
+  WorkloadConfig w;
+  w.kind = WorkloadKind::poisson;
+  w.rate_per_s = 50;
+  w.count = 20000;
+  ArrivalProcess a(w, 3, 0), b(w, 3, 0), other(w, 4, 0);
+  Seconds ta = *a.first(), tb = *b.first(), to = *other.first();
+  bool differs = false;
+  for (int i = 1; i < w.count; ++i) {
+    ta = *a.next(ta);
+    tb = *b.next(tb);
+    to = *other.next(to);
+    differs |= ta != to;
+    REQUIRE(ta == tb);
+  }
+  CHECK(differs);
+  CHECK(std::abs(ta / (w.count - 1) - 1.0 / 50) < 0.03 / 50); // mean gap within 3%
+}
+
+TEST_CASE("the bandwidth estimator is an EWMA of observed throughput") {
+  BandwidthEstimator e(1000, 0.25);
+  e.observe(4000, 1.0); // sample 4000 B/s
+  CHECK(close(e.estimate_bps(), 0.25 * 4000 + 0.75 * 1000));
+  e.observe(0, 1.0); // an empty transfer says nothing
+  CHECK(e.samples() == 1);
+  CHECK_THROWS_AS(BandwidthEstimator(0, 0.5), std::invalid_argument);
 }
