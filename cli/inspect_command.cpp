@@ -23,13 +23,6 @@ struct InspectOptions {
   bool json = false;
 };
 
-const DeviceSpec& spec_or_fail(const std::string& name, const std::string& flag) {
-  if (const auto* s = find_device_spec(name))
-    return *s;
-  throw InputError({"command line"}, flag, "a device spec (see `tandem describe devices`)",
-                   fmt::format("'{}'", name));
-}
-
 std::string shape_text(const Layer& l) {
   return l.output_shape.rank() > 0 ? to_string(l.output_shape) : "-";
 }
@@ -107,8 +100,8 @@ void add_inspect_command(CLI::App& app) {
       ->check(CLI::NonNegativeNumber)->capture_default_str();
   cmd->add_flag("--json", opts->json, "Print JSON (top-level total_flops, total_macs, total_params, layers)");
   cmd->callback([opts] {
-    const auto& device = spec_or_fail(opts->device, "--device");
-    const auto& server = spec_or_fail(opts->server, "--server");
+    const auto& device = device_spec_or_fail(opts->device, {"command line"}, "--device");
+    const auto& server = device_spec_or_fail(opts->server, {"command line"}, "--server");
     const auto model = load_model(opts->model, {opts->batch, opts->seq_len}, {"command line"});
     const auto costs =
         CostTable::predict(model, {&device, opts->device_threads}, {&server, opts->server_threads});

@@ -30,16 +30,9 @@ struct PlanOptions {
   bool json = false;
 };
 
-const DeviceSpec& spec_or_fail(const std::string& name, const std::string& flag) {
-  if (const auto* s = find_device_spec(name))
-    return *s;
-  throw InputError({"command line"}, flag, "a device spec (see `tandem describe devices`)",
-                   fmt::format("'{}'", name));
-}
-
 void plan(const PlanOptions& o) {
-  const auto& device = spec_or_fail(o.device, "--device");
-  const auto& server = spec_or_fail(o.server, "--server");
+  const auto& device = device_spec_or_fail(o.device, {"command line"}, "--device");
+  const auto& server = device_spec_or_fail(o.server, {"command line"}, "--server");
   auto scheduler = builtin_schedulers().create(o.scheduler, {}, {"command line"});
   ZooParams params;
   params.batch = o.batch;

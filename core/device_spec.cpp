@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <array>
 
+#include <fmt/format.h>
+
 namespace tandem {
 
 double DeviceSpec::speedup(int threads) const {
@@ -101,6 +103,16 @@ const DeviceSpec* find_device_spec(std::string_view name) {
     if (s.name == name)
       return &s;
   return nullptr;
+}
+
+const DeviceSpec& device_spec_or_fail(std::string_view name, const SourceLocation& where,
+                                      const std::string& field) {
+  if (const auto* s = find_device_spec(name))
+    return *s;
+  std::string names;
+  for (const auto& s : builtin_device_specs())
+    names += (names.empty() ? "" : ", ") + s.name;
+  throw InputError(where, field, fmt::format("a device spec ({})", names), fmt::format("'{}'", name));
 }
 
 } // namespace tandem

@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/error.hpp"
 #include "core/units.hpp"
 
 namespace tandem {
@@ -35,5 +36,8 @@ struct DeviceSpec {
 
 std::span<const DeviceSpec> builtin_device_specs();
 const DeviceSpec* find_device_spec(std::string_view name);
+// The spec called `name`, or an InputError at `where` for `field` listing the built-in specs.
+const DeviceSpec& device_spec_or_fail(std::string_view name, const SourceLocation& where,
+                                      const std::string& field);
 
 } // namespace tandem

@@ -150,8 +150,12 @@ void write_payload(Writer& w, const Fetch& m) {
   w.u32(m.task);
   w.precision(m.precision);
 }
-void write_payload(Writer& w, const Forget& m) { w.u64(m.inference); }
-void write_payload(Writer& w, const Error& m) { w.str(m.message); }
+void write_payload(Writer& w, const Forget& m) {
+  w.u64(m.inference);
+}
+void write_payload(Writer& w, const Error& m) {
+  w.str(m.message);
+}
 void write_payload(Writer&, const Bye&) {}
 
 std::size_t payload_hint(const Message& m) {
@@ -205,8 +209,8 @@ Header parse_header(std::span<const std::uint8_t> bytes, std::uint32_t max_paylo
         fmt::format("bad magic 0x{:08x} (expected 0x{:08x}, \"TNDM\")", magic, kMagic));
   const auto version = static_cast<std::uint16_t>(le(4, 2));
   if (version != kVersion)
-    throw ProtocolError(
-        fmt::format("protocol version {} is not supported (this side speaks {})", version, kVersion));
+    throw ProtocolError(fmt::format("protocol version {} is not supported (this side speaks {})",
+                                    version, kVersion));
   const auto type = static_cast<std::uint16_t>(le(6, 2));
   if (type < static_cast<std::uint16_t>(MessageType::hello) ||
       type > static_cast<std::uint16_t>(MessageType::bye))
@@ -327,8 +331,8 @@ std::uint32_t max_payload_for(const Model& model) {
     largest = std::max(largest, fp32 + kQuantizationHeaderBytes);
   }
   const std::uint64_t limit = largest + kTensorFieldBytes;
-  return static_cast<std::uint32_t>(
-      std::clamp<std::uint64_t>(limit, kHandshakeMaxPayload, std::numeric_limits<std::uint32_t>::max()));
+  return static_cast<std::uint32_t>(std::clamp<std::uint64_t>(
+      limit, kHandshakeMaxPayload, std::numeric_limits<std::uint32_t>::max()));
 }
 
 std::uint64_t model_fingerprint(const Model& model) {
@@ -351,6 +355,18 @@ std::uint64_t model_fingerprint(const Model& model) {
       number(index_of(in));
   }
   return h;
+}
+
+TensorShape transfer_shape(const TaskGraph& graph, TaskId task) {
+  const auto& t = graph.task(task);
+  const auto& shape = graph.model().layer(t.layer).output_shape;
+  if (t.tiles == 1 && shape.rank() > 0)
+    return shape;
+  return TensorShape{{t.output_elements}};
+}
+
+Bytes tensor_payload_bytes(const TaskGraph& graph, TaskId task, Precision p) {
+  return tensor_bytes(graph.task(task).output_elements, p);
 }
 
 } // namespace tandem::real::wire

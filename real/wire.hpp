@@ -26,6 +26,7 @@
 #include "core/error.hpp"
 #include "core/model.hpp"
 #include "core/precision.hpp"
+#include "core/runtime/task_graph.hpp"
 
 namespace tandem::real::wire {
 
@@ -153,5 +154,12 @@ std::uint32_t max_payload_for(const Model& model);
 
 // A hash of what both sides must agree on: layer names, kinds and output sizes (FNV-1a, 64 bits).
 std::uint64_t model_fingerprint(const Model& model);
+
+// The shape a task's output travels in: its layer's output shape, or a flat vector of its elements
+// for a shapeless (opaque, model JSON) layer.
+TensorShape transfer_shape(const TaskGraph& graph, TaskId task);
+// The data bytes of a tensor message holding that output at precision p (quantize.hpp's encode
+// produces exactly tensor_bytes of the elements).
+Bytes tensor_payload_bytes(const TaskGraph& graph, TaskId task, Precision p);
 
 } // namespace tandem::real::wire

@@ -6,21 +6,6 @@
 #include "core/profile_csv.hpp"
 
 namespace tandem {
-namespace {
-
-const DeviceSpec& spec_or_fail(const ExperimentConfig& c, const std::string& key,
-                               const std::string& name) {
-  if (const auto* s = find_device_spec(name))
-    return *s;
-  std::string names;
-  for (const auto& s : builtin_device_specs())
-    names += (names.empty() ? "" : ", ") + s.name;
-  throw InputError(c.where(key), key, fmt::format("a device spec ({})", names),
-                   fmt::format("'{}'", name));
-}
-
-} // namespace
-
 PreparedRun prepare_run(RunConfig run, const SchedulerRegistry& registry) {
   PreparedRun p;
   p.run = std::move(run);
@@ -28,8 +13,8 @@ PreparedRun prepare_run(RunConfig run, const SchedulerRegistry& registry) {
   const auto& c = p.run.config;
   // Fail on the scheduler before the (slower) model build, and with the config line.
   registry.create(c.scheduler.name, c.scheduler.options, c.where("scheduler.name"));
-  const auto& device = spec_or_fail(c, "device.spec", c.device.spec);
-  const auto& server = spec_or_fail(c, "server.spec", c.server.spec);
+  const auto& device = device_spec_or_fail(c.device.spec, c.where("device.spec"), "device.spec");
+  const auto& server = device_spec_or_fail(c.server.spec, c.where("server.spec"), "server.spec");
   ZooParams params;
   params.batch = c.model.batch;
   params.seq_len = c.model.seq_len;

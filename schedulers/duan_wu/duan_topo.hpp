@@ -1,0 +1,40 @@
+#pragma once
+// duan-topo: Duan & Wu's heuristic for general DAGs, "based on topological sort" (Duan-Wu §2.3
+// (c)), with server time taken into account. Candidate device sets are prefixes of topological
+// orders, improved by a local search that adds or removes one layer at a time; each device set is
+// sequenced by composite-job merging on a spanning out-tree of the DAG, repaired into a
+// topological order, and every candidate is scored by its exact latency (server times, link
+// latency and downloads included). See NOTES.md.
+#include <cstdint>
+#include <vector>
+
+#include "core/runtime/scheduler.hpp"
+#include "schedulers/duan_wu/candidate.hpp"
+
+namespace tandem::duan_wu {
+
+struct DuanTopoOptions {
+  // Exact evaluations the local search may spend, scaled by the graph: at most
+  // max(min_evaluations, work_budget / tasks). Deterministic (no clock).
+  std::uint64_t min_evaluations = 4000;
+  std::uint64_t work_budget = 400000;
+};
+
+// The best compute and uplink order duan-topo finds for one device set (scored exactly).
+Candidate duan_topo_order(const PlanningContext& ctx, const std::vector<bool>& on_device);
+
+// The whole heuristic on a prepared context.
+DuanResult duan_topo_schedule(const PlanningContext& ctx, const DuanTopoOptions& options = {});
+DuanResult duan_topo_schedule(const SystemView& view, const DuanTopoOptions& options = {});
+
+class DuanTopoScheduler : public Scheduler {
+public:
+  Plan plan(const SystemView& view) override;
+  Seconds last_predicted_s() const { return last_.predicted_s; }
+  const DuanResult& last_result() const { return last_; }
+
+private:
+  DuanResult last_;
+};
+
+} // namespace tandem::duan_wu
