@@ -1,5 +1,5 @@
-// tandem bench: how fast the simulator runs. N devices each stream a model at `fps` over a bandwidth
-// trace for a simulated duration; prints simulated seconds per wall second (x real time),
+// tandem bench: how fast the simulator runs. N devices each stream a model at `fps` over a
+// bandwidth trace for a simulated duration; prints simulated seconds per wall second (x real time),
 // inferences and events (activities) per wall second. Speed is a benchmark, never a test.
 //
 // Each device count runs in its own child process (one SimGrid engine per process).
@@ -66,7 +66,8 @@ void bench(const BenchOptions& o) {
   fmt::print("tandem bench: {} at {} fps per device for {} simulated s, scheduler {}, {} -> {} "
              "({} workers), uplink {}\n",
              o.model, o.fps, o.duration_s, o.scheduler, o.device_spec, o.server_spec,
-             o.server_workers, o.trace.empty() ? "default bench trace (40/10 Mbit/s, 10 s loop)" : o.trace);
+             o.server_workers,
+             o.trace.empty() ? "default bench trace (40/10 Mbit/s, 10 s loop)" : o.trace);
   fmt::print("{:>7} {:>12} {:>9} {:>12} {:>11} {:>16} {:>15} {:>16}\n", "devices", "simulated_s",
              "wall_s", "x_real_time", "inferences", "inferences_per_s", "events_per_s",
              "mean_latency_ms");
@@ -104,18 +105,26 @@ void bench(const BenchOptions& o) {
 
 void add_bench_command(CLI::App& app) {
   auto o = std::make_shared<BenchOptions>();
-  auto* cmd = app.add_subcommand("bench", "Measure simulator speed: x real time, inferences and events per wall second");
+  auto* cmd = app.add_subcommand(
+      "bench", "Measure simulator speed: x real time, inferences and events per wall second");
   cmd->add_option("--model", o->model, "Zoo model or model JSON")->capture_default_str();
   cmd->add_option("--devices", o->devices, "Device counts to measure, one run each")
-      ->delimiter(',')->capture_default_str();
-  cmd->add_option("--fps", o->fps, "Inferences per second per device")->check(CLI::PositiveNumber)->capture_default_str();
-  cmd->add_option("--duration-s", o->duration_s, "Simulated seconds")->check(CLI::PositiveNumber)->capture_default_str();
+      ->delimiter(',')
+      ->capture_default_str();
+  cmd->add_option("--fps", o->fps, "Inferences per second per device")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--duration-s", o->duration_s, "Simulated seconds")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   cmd->add_option("--scheduler", o->scheduler, "Scheduler")->capture_default_str();
   cmd->add_option("--device", o->device_spec, "Device spec")->capture_default_str();
-  cmd->add_option("--device-threads", o->device_threads, "Threads per device task")->capture_default_str();
+  cmd->add_option("--device-threads", o->device_threads, "Threads per device task")
+      ->capture_default_str();
   cmd->add_option("--server", o->server_spec, "Server spec")->capture_default_str();
   cmd->add_option("--workers", o->server_workers, "Server workers")->capture_default_str();
-  cmd->add_option("--trace", o->trace, "Uplink trace (two-column seconds Mbit/s); default: a looping step trace");
+  cmd->add_option("--trace", o->trace,
+                  "Uplink trace (two-column seconds Mbit/s); default: a looping step trace");
   cmd->callback([o] { bench(*o); });
 }
 

@@ -66,18 +66,20 @@ void print_json(const Model& m, const CostTable& costs, const InspectOptions& o)
 }
 
 void print_table(const Model& m, const CostTable& costs, const InspectOptions& o) {
-  fmt::print("model {} (batch {}): {} layers, {:.4f} GMACs, {:.4f} GFLOPs, {:.3f} M params, input {} bytes\n",
+  fmt::print("model {} (batch {}): {} layers, {:.4f} GMACs, {:.4f} GFLOPs, {:.3f} M params, input "
+             "{} bytes\n",
              m.name(), o.batch, m.size(), m.total_macs() / 1e9, m.total_flops() / 1e9,
              static_cast<double>(m.total_params()) / 1e6, m.layer(m.input()).output_bytes_fp32);
-  fmt::print("{:<28} {:<11} {:<18} {:>10} {:>14} {:>11} {:>11} {:>11}\n", "layer", "op", "output_shape",
-             "mflops", "output_bytes", "params", "device_ms", "server_ms");
+  fmt::print("{:<28} {:<11} {:<18} {:>10} {:>14} {:>11} {:>11} {:>11}\n", "layer", "op",
+             "output_shape", "mflops", "output_bytes", "params", "device_ms", "server_ms");
   for (auto id : m.topological_order()) {
     const auto& l = m.layer(id);
     fmt::print("{:<28} {:<11} {:<18} {:>10.2f} {:>14} {:>11} {:>11.3f} {:>11.4f}\n", l.name,
                to_string(l.kind()), shape_text(l), l.flops / 1e6, l.output_bytes_fp32, l.params,
                s_to_ms(costs.time(id, Side::device)), s_to_ms(costs.time(id, Side::server)));
   }
-  fmt::print("predicted compute: all on device ({}, {} thread(s)) {:.3f} ms; all on server ({}) {:.3f} ms\n",
+  fmt::print("predicted compute: all on device ({}, {} thread(s)) {:.3f} ms; all on server ({}) "
+             "{:.3f} ms\n",
              o.device, o.device_threads, s_to_ms(costs.total(Side::device)), o.server,
              s_to_ms(costs.total(Side::server)));
 }
@@ -86,19 +88,30 @@ void print_table(const Model& m, const CostTable& costs, const InspectOptions& o
 
 void add_inspect_command(CLI::App& app) {
   auto opts = std::make_shared<InspectOptions>();
-  auto* cmd = app.add_subcommand("inspect", "Print a model's layers, shapes, FLOPs, bytes and predicted times");
-  cmd->add_option("model", opts->model, "Zoo model name (see `tandem describe models`) or model JSON file")
+  auto* cmd = app.add_subcommand(
+      "inspect", "Print a model's layers, shapes, FLOPs, bytes and predicted times");
+  cmd->add_option("model", opts->model,
+                  "Zoo model name (see `tandem describe models`) or model JSON file")
       ->required();
-  cmd->add_option("--batch", opts->batch, "Batch size of zoo models")->check(CLI::PositiveNumber)->capture_default_str();
+  cmd->add_option("--batch", opts->batch, "Batch size of zoo models")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   cmd->add_option("--seq-len", opts->seq_len, "Sequence length of transformer models")
-      ->check(CLI::PositiveNumber)->capture_default_str();
-  cmd->add_option("--device", opts->device, "Device spec for the device_ms column")->capture_default_str();
-  cmd->add_option("--server", opts->server, "Server spec for the server_ms column")->capture_default_str();
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--device", opts->device, "Device spec for the device_ms column")
+      ->capture_default_str();
+  cmd->add_option("--server", opts->server, "Server spec for the server_ms column")
+      ->capture_default_str();
   cmd->add_option("--device-threads", opts->device_threads, "Threads a device task uses")
-      ->check(CLI::PositiveNumber)->capture_default_str();
-  cmd->add_option("--server-threads", opts->server_threads, "Threads a server task uses (0 = all cores)")
-      ->check(CLI::NonNegativeNumber)->capture_default_str();
-  cmd->add_flag("--json", opts->json, "Print JSON (top-level total_flops, total_macs, total_params, layers)");
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--server-threads", opts->server_threads,
+                  "Threads a server task uses (0 = all cores)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  cmd->add_flag("--json", opts->json,
+                "Print JSON (top-level total_flops, total_macs, total_params, layers)");
   cmd->callback([opts] {
     const auto& device = device_spec_or_fail(opts->device, {"command line"}, "--device");
     const auto& server = device_spec_or_fail(opts->server, {"command line"}, "--server");

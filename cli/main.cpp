@@ -1,4 +1,5 @@
-// tandem: the command-line front end. Exit codes (design.md contract): 0 ok, 2 bad input, 1 failure.
+// tandem: the command-line front end. Exit codes (design.md contract): 0 ok, 2 bad input, 1
+// failure.
 #include <iostream>
 
 #include <CLI/CLI.hpp>

@@ -37,7 +37,8 @@ struct RunOptions {
 };
 
 // Exit codes of a child: 0 ok, 2 bad input, 1 failure (the CLI's own convention).
-int run_in_child(const PreparedRun& run, const std::filesystem::path& out, const ExecuteOptions& o) {
+int run_in_child(const PreparedRun& run, const std::filesystem::path& out,
+                 const ExecuteOptions& o) {
   std::fflush(nullptr); // the child must not repeat the parent's buffered output
   const pid_t pid = fork();
   if (pid < 0)
@@ -162,7 +163,6 @@ void run_experiment(const RunOptions& o) {
              out.string());
   if (worst != 0)
     throw ExitCode{worst}; // the child already said why
-
 }
 
 } // namespace
@@ -172,7 +172,8 @@ void add_run_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("run", "Run an experiment from a TOML config (sweeps included)");
   cmd->add_option("config", o->config, "Experiment config (see `tandem describe config`)")
       ->required();
-  cmd->add_option("--out", o->out, "Output folder (default: the config's output_dir, results/<name>)");
+  cmd->add_option("--out", o->out,
+                  "Output folder (default: the config's output_dir, results/<name>)");
   cmd->add_option("--set", o->sets, "Override a config key, KEY=VALUE (repeatable)");
   cmd->add_option("--seed", o->seed, "Override the config's seed");
   cmd->add_flag("--quiet", o->quiet, "No progress lines and no summary table");

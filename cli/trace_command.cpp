@@ -60,21 +60,28 @@ void add_trace_command(CLI::App& app) {
                   "walk by default; --step-mbps/--step-start-s for a step trace");
   gen->add_option("--out", g->out, "Output file")->required();
   gen->add_option("--seed", g->walk.seed, "Random walk: seed")->capture_default_str();
-  gen->add_option("--duration-s", g->walk.duration_s, "Random walk: length, s")->capture_default_str();
-  gen->add_option("--interval-s", g->walk.interval_s, "Random walk: sample interval, s")->capture_default_str();
-  gen->add_option("--mean-mbps", g->walk.mean_mbps, "Random walk: mean rate, Mbit/s")->capture_default_str();
+  gen->add_option("--duration-s", g->walk.duration_s, "Random walk: length, s")
+      ->capture_default_str();
+  gen->add_option("--interval-s", g->walk.interval_s, "Random walk: sample interval, s")
+      ->capture_default_str();
+  gen->add_option("--mean-mbps", g->walk.mean_mbps, "Random walk: mean rate, Mbit/s")
+      ->capture_default_str();
   gen->add_option("--volatility", g->walk.volatility, "Random walk: standard deviation of ln(rate)")
       ->capture_default_str();
-  gen->add_option("--min-mbps", g->walk.min_mbps, "Random walk: lowest rate, Mbit/s")->capture_default_str();
-  gen->add_option("--max-mbps", g->walk.max_mbps, "Random walk: highest rate, Mbit/s")->capture_default_str();
+  gen->add_option("--min-mbps", g->walk.min_mbps, "Random walk: lowest rate, Mbit/s")
+      ->capture_default_str();
+  gen->add_option("--max-mbps", g->walk.max_mbps, "Random walk: highest rate, Mbit/s")
+      ->capture_default_str();
   gen->add_option("--correlation-s", g->walk.correlation_s, "Random walk: autocorrelation time, s")
       ->capture_default_str();
   gen->add_option("--step-mbps", g->step_mbps, "Step trace: the rates, Mbit/s");
-  gen->add_option("--step-start-s", g->step_start_s, "Step trace: when each rate starts, s (first 0)");
+  gen->add_option("--step-start-s", g->step_start_s,
+                  "Step trace: when each rate starts, s (first 0)");
   gen->callback([g] { generate(*g); });
 
   auto i = std::make_shared<InspectTraceOptions>();
-  auto* ins = cmd->add_subcommand("inspect", "Summarise a trace file: steps, period, mean, min, max");
+  auto* ins =
+      cmd->add_subcommand("inspect", "Summarise a trace file: steps, period, mean, min, max");
   ins->add_option("file", i->file, "Trace file")->required();
   ins->add_option("--format", i->format, "mbps-two-column, mahimahi or csv")->capture_default_str();
   ins->callback([i] { inspect(*i); });

@@ -28,7 +28,8 @@ CostTable CostTable::predict(const Model& model, SideCost device, SideCost serve
       if (measured)
         entries.push_back({*measured, CostSource::model_file});
       else
-        entries.push_back({predict_layer_time(model, l, *cost.spec, threads), CostSource::cost_model});
+        entries.push_back(
+            {predict_layer_time(model, l, *cost.spec, threads), CostSource::cost_model});
     }
   }
   return t;

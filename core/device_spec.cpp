@@ -96,7 +96,9 @@ const std::array<DeviceSpec, 5> kSpecs{{
 
 } // namespace
 
-std::span<const DeviceSpec> builtin_device_specs() { return kSpecs; }
+std::span<const DeviceSpec> builtin_device_specs() {
+  return kSpecs;
+}
 
 const DeviceSpec* find_device_spec(std::string_view name) {
   for (const auto& s : kSpecs)
@@ -112,7 +114,8 @@ const DeviceSpec& device_spec_or_fail(std::string_view name, const SourceLocatio
   std::string names;
   for (const auto& s : builtin_device_specs())
     names += (names.empty() ? "" : ", ") + s.name;
-  throw InputError(where, field, fmt::format("a device spec ({})", names), fmt::format("'{}'", name));
+  throw InputError(where, field, fmt::format("a device spec ({})", names),
+                   fmt::format("'{}'", name));
 }
 
 } // namespace tandem

@@ -1,6 +1,6 @@
 #pragma once
-// A compute platform described by a few throughput figures, enough for a roofline-style prediction of
-// each layer's time (cost_model.hpp). Built-in specs document where every number came from.
+// A compute platform described by a few throughput figures, enough for a roofline-style prediction
+// of each layer's time (cost_model.hpp). Built-in specs document where every number came from.
 #include <span>
 #include <string>
 #include <string_view>
@@ -28,7 +28,7 @@ struct DeviceSpec {
   // Speed-up of t threads = 1 + (t - 1) * parallel_efficiency (t capped at cores).
   double parallel_efficiency = 0.8;
   OpClassRates rates;
-  double memory_gbps = 1;      // sustained memory bandwidth, GB/s
+  double memory_gbps = 1;       // sustained memory bandwidth, GB/s
   double layer_overhead_us = 0; // fixed cost per layer (dispatch, kernel launch)
 
   double speedup(int threads) const;

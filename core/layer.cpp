@@ -71,10 +71,18 @@ Bytes Layer::output_bytes(Precision p) const {
   return tensor_bytes(elements, p);
 }
 
-std::string_view to_string(OpKind kind) { return name_of(kOpNames, kind); }
-std::string_view to_string(Activation activation) { return name_of(kActivationNames, activation); }
-std::string_view to_string(PoolKind kind) { return name_of(kPoolNames, kind); }
-std::optional<OpKind> op_kind_from_string(std::string_view name) { return value_of(kOpNames, name); }
+std::string_view to_string(OpKind kind) {
+  return name_of(kOpNames, kind);
+}
+std::string_view to_string(Activation activation) {
+  return name_of(kActivationNames, activation);
+}
+std::string_view to_string(PoolKind kind) {
+  return name_of(kPoolNames, kind);
+}
+std::optional<OpKind> op_kind_from_string(std::string_view name) {
+  return value_of(kOpNames, name);
+}
 std::optional<Activation> activation_from_string(std::string_view name) {
   return value_of(kActivationNames, name);
 }
@@ -86,9 +94,17 @@ std::optional<PoolKind> pool_kind_from_string(std::string_view name) {
 
 namespace tandem {
 // kind_of() relies on OpAttrs listing its alternatives in OpKind order.
-static_assert(std::is_same_v<std::variant_alternative_t<static_cast<std::size_t>(OpKind::conv), OpAttrs>, ConvAttrs>);
-static_assert(std::is_same_v<std::variant_alternative_t<static_cast<std::size_t>(OpKind::matmul), OpAttrs>, MatMulAttrs>);
-static_assert(std::is_same_v<std::variant_alternative_t<static_cast<std::size_t>(OpKind::upsample), OpAttrs>, UpsampleAttrs>);
-static_assert(std::is_same_v<std::variant_alternative_t<static_cast<std::size_t>(OpKind::opaque), OpAttrs>, OpaqueAttrs>);
+static_assert(
+    std::is_same_v<std::variant_alternative_t<static_cast<std::size_t>(OpKind::conv), OpAttrs>,
+                   ConvAttrs>);
+static_assert(
+    std::is_same_v<std::variant_alternative_t<static_cast<std::size_t>(OpKind::matmul), OpAttrs>,
+                   MatMulAttrs>);
+static_assert(
+    std::is_same_v<std::variant_alternative_t<static_cast<std::size_t>(OpKind::upsample), OpAttrs>,
+                   UpsampleAttrs>);
+static_assert(
+    std::is_same_v<std::variant_alternative_t<static_cast<std::size_t>(OpKind::opaque), OpAttrs>,
+                   OpaqueAttrs>);
 static_assert(std::variant_size_v<OpAttrs> == 14);
 } // namespace tandem

@@ -1,8 +1,8 @@
 #pragma once
 // One layer of a model: its operator, the attributes the real backend needs to execute it, and the
-// quantities derived from them (output shape, FLOPs, MACs, parameters). Derived quantities are computed
-// by op_semantics.cpp from the attributes and input shapes, never typed in, except for `opaque` layers
-// (model JSON), which are defined by their measured costs alone.
+// quantities derived from them (output shape, FLOPs, MACs, parameters). Derived quantities are
+// computed by op_semantics.cpp from the attributes and input shapes, never typed in, except for
+// `opaque` layers (model JSON), which are defined by their measured costs alone.
 #include <optional>
 #include <string>
 #include <string_view>
@@ -17,9 +17,9 @@
 namespace tandem {
 
 enum class OpKind {
-  input,       // the model input; exactly one per model, always on the device
-  conv,        // 2-D convolution, grouped and depthwise included; batchnorm and activation may be fused
-  pool,        // max or average pooling over a window
+  input, // the model input; exactly one per model, always on the device
+  conv,  // 2-D convolution, grouped and depthwise included; batchnorm and activation may be fused
+  pool,  // max or average pooling over a window
   global_pool, // pooling over the whole spatial extent
   gemm,        // fully connected (linear) layer over the last dimension
   matmul,      // batched matrix product of two activations (attention scores and context)
@@ -131,9 +131,9 @@ struct Layer {
   std::vector<LayerId> inputs; // producers, in operand order
   TensorShape output_shape;
   Bytes output_bytes_fp32 = 0; // the output tensor at fp32; for shaped layers 4 x elements
-  Flops flops = 0;             // 2 per multiply-accumulate, plus elementwise work (op_semantics.cpp)
-  double macs = 0;             // multiply-accumulates of conv, gemm and matmul only
-  std::int64_t params = 0;     // trainable parameters (batchnorm scale and shift included)
+  Flops flops = 0;         // 2 per multiply-accumulate, plus elementwise work (op_semantics.cpp)
+  double macs = 0;         // multiply-accumulates of conv, gemm and matmul only
+  std::int64_t params = 0; // trainable parameters (batchnorm scale and shift included)
   // Measured times that override the cost model (model JSON `device_ms` / `server_ms`).
   std::optional<Seconds> device_time_s;
   std::optional<Seconds> server_time_s;

@@ -24,11 +24,14 @@ struct CycleDetector : boost::default_dfs_visitor {
   }
 };
 
-std::string layer_field(const Layer& layer) { return fmt::format("layer '{}'", layer.name); }
+std::string layer_field(const Layer& layer) {
+  return fmt::format("layer '{}'", layer.name);
+}
 
 // Kahn's algorithm taking the smallest ready index first, so a model listed in a valid order keeps
 // it (Boost's topological_sort returns some valid order, but reshuffles parallel branches, and
-// split-point schedulers such as Neurosurgeon depend on the order). The graph is known to be acyclic.
+// split-point schedulers such as Neurosurgeon depend on the order). The graph is known to be
+// acyclic.
 std::vector<LayerId> definition_stable_order(const LayerGraph& g) {
   const auto n = boost::num_vertices(g);
   std::vector<std::size_t> waiting(n);
@@ -65,9 +68,11 @@ Model Model::create(std::string name, std::vector<Layer> layers, const std::stri
     if (l.name.empty())
       throw InputError(where, fmt::format("layer #{}", i), "a non-empty name", "\"\"");
     if (index_of(l.id) != i)
-      throw InputError(where, layer_field(l), fmt::format("id {}", i), std::to_string(index_of(l.id)));
+      throw InputError(where, layer_field(l), fmt::format("id {}", i),
+                       std::to_string(index_of(l.id)));
     if (!by_name.emplace(l.name, i).second)
-      throw InputError(where, layer_field(l), "a unique layer name", "a second layer with that name");
+      throw InputError(where, layer_field(l), "a unique layer name",
+                       "a second layer with that name");
     if (l.kind() == OpKind::input) {
       if (input)
         throw InputError(where, layer_field(l), "exactly one model input",
@@ -78,13 +83,13 @@ Model Model::create(std::string name, std::vector<Layer> layers, const std::stri
     const auto n = static_cast<int>(l.inputs.size());
     if (n < min_inputs || (max_inputs > 0 && n > max_inputs) ||
         (l.kind() == OpKind::input && n > 0))
-      throw InputError(where, layer_field(l) + ".inputs",
-                       l.kind() == OpKind::input ? std::string("no inputs")
-                       : min_inputs == max_inputs
-                           ? fmt::format("{} input(s) for a {} layer", min_inputs, to_string(l.kind()))
-                           : fmt::format("at least {} inputs for a {} layer", min_inputs,
-                                         to_string(l.kind())),
-                       std::to_string(n));
+      throw InputError(
+          where, layer_field(l) + ".inputs",
+          l.kind() == OpKind::input ? std::string("no inputs")
+          : min_inputs == max_inputs
+              ? fmt::format("{} input(s) for a {} layer", min_inputs, to_string(l.kind()))
+              : fmt::format("at least {} inputs for a {} layer", min_inputs, to_string(l.kind())),
+          std::to_string(n));
     for (auto p : l.inputs)
       if (index_of(p) >= layers.size())
         throw InputError(where, layer_field(l) + ".inputs", "existing layers",
@@ -102,9 +107,9 @@ Model Model::create(std::string name, std::vector<Layer> layers, const std::stri
   try {
     boost::depth_first_search(m.graph_, boost::visitor(CycleDetector{}));
   } catch (const CycleFound& c) {
-    throw InputError(where, layer_field(layers[c.to]), "an acyclic graph",
-                     fmt::format("a cycle through '{}' -> '{}'", layers[c.from].name,
-                                 layers[c.to].name));
+    throw InputError(
+        where, layer_field(layers[c.to]), "an acyclic graph",
+        fmt::format("a cycle through '{}' -> '{}'", layers[c.from].name, layers[c.to].name));
   }
   m.topological_order_ = definition_stable_order(m.graph_);
 

@@ -18,10 +18,10 @@ using LayerGraph = boost::adjacency_list<boost::vecS, boost::vecS, boost::bidire
 
 class Model {
 public:
-  // Validates and completes `layers` (ids must equal their index): unique non-empty names, exactly one
-  // input layer, inputs that exist, no cycle, operand counts and shapes that fit each op. Output shape,
-  // FLOPs, MACs and parameters of every derived layer are recomputed here. Throws InputError naming
-  // `source` (a file name, or "zoo:NAME") and the offending layer.
+  // Validates and completes `layers` (ids must equal their index): unique non-empty names, exactly
+  // one input layer, inputs that exist, no cycle, operand counts and shapes that fit each op.
+  // Output shape, FLOPs, MACs and parameters of every derived layer are recomputed here. Throws
+  // InputError naming `source` (a file name, or "zoo:NAME") and the offending layer.
   static Model create(std::string name, std::vector<Layer> layers, const std::string& source);
 
   const std::string& name() const { return name_; }

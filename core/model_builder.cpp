@@ -45,7 +45,8 @@ std::string ModelBuilder::add_layer(std::string name, OpAttrs attrs,
     const auto stats = infer_op(l.attrs, in);
     l.output_shape = stats.output_shape;
   } catch (const ShapeError& e) {
-    throw InputError({"zoo:" + model_name_}, fmt::format("layer '{}': expected {}", l.name, e.what()));
+    throw InputError({"zoo:" + model_name_},
+                     fmt::format("layer '{}': expected {}", l.name, e.what()));
   }
   layers_.push_back(std::move(l));
   return layers_.back().name;
@@ -111,7 +112,8 @@ std::string ModelBuilder::concat(std::string name, const std::vector<std::string
 std::string ModelBuilder::activation(std::string name, const std::string& from, Activation kind) {
   return add_layer(std::move(name), ActivationAttrs{kind}, {from});
 }
-std::string ModelBuilder::batchnorm(std::string name, const std::string& from, Activation activation) {
+std::string ModelBuilder::batchnorm(std::string name, const std::string& from,
+                                    Activation activation) {
   return add_layer(std::move(name), BatchNormAttrs{activation}, {from});
 }
 std::string ModelBuilder::layernorm(std::string name, const std::string& from) {
@@ -133,6 +135,8 @@ std::string ModelBuilder::attention_context(std::string name, const std::string&
                    {probabilities, value});
 }
 
-Model ModelBuilder::build() const { return Model::create(model_name_, layers_, "zoo:" + model_name_); }
+Model ModelBuilder::build() const {
+  return Model::create(model_name_, layers_, "zoo:" + model_name_);
+}
 
 } // namespace tandem

@@ -4,8 +4,8 @@
 //   ModelBuilder b("tiny", {{1, 3, 224, 224}});
 //   auto x = b.conv("conv1", b.input(), {.out = 64, .kernel = 7, .stride = 2, .pad = 3});
 //   x = b.max_pool("pool1", x, {.kernel = 3, .stride = 2, .pad = 1});
-// A layer is referred to by its name. Errors (unknown input, shapes that do not fit) throw InputError
-// naming the layer.
+// A layer is referred to by its name. Errors (unknown input, shapes that do not fit) throw
+// InputError naming the layer.
 #include <string>
 #include <vector>
 
@@ -15,24 +15,24 @@ namespace tandem {
 
 struct ConvSpec {
   int out = 0;
-  int kernel = 1;           // square kernel unless kernel_w is set
+  int kernel = 1; // square kernel unless kernel_w is set
   int stride = 1;
-  int pad = 0;              // symmetric unless pad_w is set
+  int pad = 0; // symmetric unless pad_w is set
   int groups = 1;
-  int kernel_w = 0;         // 0: same as kernel
-  int pad_w = -1;           // -1: same as pad
+  int kernel_w = 0; // 0: same as kernel
+  int pad_w = -1;   // -1: same as pad
   int dilation = 1;
-  bool batchnorm = true;    // folded conv + batchnorm, as frameworks run inference
+  bool batchnorm = true; // folded conv + batchnorm, as frameworks run inference
   bool bias = false;
   Activation activation = Activation::relu;
 };
 
 struct PoolSpec {
   int kernel = 2;
-  int stride = 0;           // 0: same as kernel
+  int stride = 0; // 0: same as kernel
   int pad = 0;
   bool ceil_mode = false;
-  int pad_end_extra = 0;    // extra padding at the bottom/right (Darknet's size-2 stride-1 pool)
+  int pad_end_extra = 0; // extra padding at the bottom/right (Darknet's size-2 stride-1 pool)
 };
 
 struct GemmSpec {

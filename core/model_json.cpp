@@ -20,16 +20,17 @@ NLOHMANN_JSON_SERIALIZE_ENUM(Activation, {{Activation::none, "none"},
                                           {Activation::tanh, "tanh"},
                                           {Activation::gelu, "gelu"}})
 NLOHMANN_JSON_SERIALIZE_ENUM(PoolKind, {{PoolKind::max, "max"}, {PoolKind::avg, "avg"}})
-NLOHMANN_JSON_SERIALIZE_ENUM(MatMulAttrs::Role,
-                             {{MatMulAttrs::Role::scores, "scores"}, {MatMulAttrs::Role::context, "context"}})
+NLOHMANN_JSON_SERIALIZE_ENUM(MatMulAttrs::Role, {{MatMulAttrs::Role::scores, "scores"},
+                                                 {MatMulAttrs::Role::context, "context"}})
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Padding, top, left, bottom, right)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ConvAttrs, in_channels, out_channels, kernel_h, kernel_w,
-                                                stride_h, stride_w, pad, dilation_h, dilation_w, groups,
-                                                bias, batchnorm, activation)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(PoolAttrs, kind, kernel_h, kernel_w, stride_h, stride_w,
-                                                pad, ceil_mode)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ConvAttrs, in_channels, out_channels, kernel_h,
+                                                kernel_w, stride_h, stride_w, pad, dilation_h,
+                                                dilation_w, groups, bias, batchnorm, activation)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(PoolAttrs, kind, kernel_h, kernel_w, stride_h,
+                                                stride_w, pad, ceil_mode)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(GlobalPoolAttrs, kind)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(GemmAttrs, in_features, out_features, bias, activation)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(GemmAttrs, in_features, out_features, bias,
+                                                activation)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(MatMulAttrs, role, heads)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(AddAttrs, activation)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ConcatAttrs, axis)
@@ -84,7 +85,8 @@ TensorShape shape(const Context& ctx, const json& j, const std::string& field) {
   return s;
 }
 
-template <typename A> OpAttrs attrs_from(const Context& ctx, const json& j, const std::string& field) {
+template <typename A>
+OpAttrs attrs_from(const Context& ctx, const json& j, const std::string& field) {
   A a{};
   try {
     a = j.get<A>();
@@ -95,7 +97,8 @@ template <typename A> OpAttrs attrs_from(const Context& ctx, const json& j, cons
   const json known = a;
   for (const auto& [key, value] : j.items())
     if (!known.contains(key))
-      ctx.fail(field, fmt::format("attributes among {}", known.dump()), fmt::format("unknown key '{}'", key));
+      ctx.fail(field, fmt::format("attributes among {}", known.dump()),
+               fmt::format("unknown key '{}'", key));
   return a;
 }
 
@@ -168,7 +171,8 @@ Model parse_model_json(const std::string& text, const std::string& source) {
     std::string what = e.what();
     const auto colon = what.rfind(": ");
     throw InputError(locate(text, e.byte, source),
-                     "invalid JSON: " + (colon == std::string::npos ? what : what.substr(colon + 2)));
+                     "invalid JSON: " +
+                         (colon == std::string::npos ? what : what.substr(colon + 2)));
   }
   if (!doc.is_object())
     ctx.fail("(top level)", "a JSON object", describe(doc));
@@ -178,7 +182,8 @@ Model parse_model_json(const std::string& text, const std::string& source) {
     ctx.fail("format", fmt::format("\"{}\"", kModelJsonFormat),
              doc.contains("format") ? describe(doc["format"]) : "no format key");
   if (!doc.contains("name") || !doc["name"].is_string() || doc["name"].get<std::string>().empty())
-    ctx.fail("name", "a non-empty string", doc.contains("name") ? describe(doc["name"]) : "no name");
+    ctx.fail("name", "a non-empty string",
+             doc.contains("name") ? describe(doc["name"]) : "no name");
   if (!doc.contains("layers") || !doc["layers"].is_array() || doc["layers"].empty())
     ctx.fail("layers", "a non-empty array of layers",
              doc.contains("layers") ? describe(doc["layers"]) : "no layers");
@@ -192,8 +197,10 @@ Model parse_model_json(const std::string& text, const std::string& source) {
     input.output_shape = shape(ctx, doc["input_shape"], "input_shape");
   if (doc.contains("input_bytes")) {
     const auto bytes = static_cast<Bytes>(number(ctx, doc["input_bytes"], "input_bytes", 1));
-    if (input.output_shape.rank() > 0 && bytes != 4 * static_cast<Bytes>(input.output_shape.elements()))
-      ctx.fail("input_bytes", fmt::format("4 x the input_shape's {} elements", input.output_shape.elements()),
+    if (input.output_shape.rank() > 0 &&
+        bytes != 4 * static_cast<Bytes>(input.output_shape.elements()))
+      ctx.fail("input_bytes",
+               fmt::format("4 x the input_shape's {} elements", input.output_shape.elements()),
                std::to_string(bytes));
     input.output_bytes_fp32 = bytes;
   } else if (input.output_shape.rank() == 0) {
@@ -235,18 +242,23 @@ Model parse_model_json(const std::string& text, const std::string& source) {
     }
     auto kind = OpKind::opaque;
     if (j.contains("op")) {
-      const auto k = j["op"].is_string() ? op_kind_from_string(j["op"].get<std::string>()) : std::nullopt;
+      const auto k =
+          j["op"].is_string() ? op_kind_from_string(j["op"].get<std::string>()) : std::nullopt;
       if (!k || *k == OpKind::input)
-        ctx.fail(field + ".op", "an op kind such as conv, pool, gemm, add, concat or opaque", describe(j["op"]));
+        ctx.fail(field + ".op", "an op kind such as conv, pool, gemm, add, concat or opaque",
+                 describe(j["op"]));
       kind = *k;
     }
-    l.attrs = parse_attrs(ctx, kind, j.contains("attrs") ? j["attrs"] : json::object(), field + ".attrs");
+    l.attrs =
+        parse_attrs(ctx, kind, j.contains("attrs") ? j["attrs"] : json::object(), field + ".attrs");
     if (j.contains("output_shape"))
       l.output_shape = shape(ctx, j["output_shape"], field + ".output_shape");
     if (kind == OpKind::opaque) {
       if (!j.contains("output_bytes"))
-        ctx.fail(field + ".output_bytes", "the output tensor size in bytes (fp32)", "no output_bytes");
-      l.output_bytes_fp32 = static_cast<Bytes>(number(ctx, j["output_bytes"], field + ".output_bytes", 1));
+        ctx.fail(field + ".output_bytes", "the output tensor size in bytes (fp32)",
+                 "no output_bytes");
+      l.output_bytes_fp32 =
+          static_cast<Bytes>(number(ctx, j["output_bytes"], field + ".output_bytes", 1));
       if (j.contains("flops"))
         l.flops = number(ctx, j["flops"], field + ".flops", 0);
       if (j.contains("macs"))

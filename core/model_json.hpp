@@ -1,7 +1,7 @@
 #pragma once
-// The model JSON format, `"format": "tandem-model/1"` (contract in design.md). A layer either names an
-// operator with attributes ("op": "conv", "attrs": {...}), whose shape and FLOPs Tandem derives, or is
-// opaque: known by its output size and measured costs alone:
+// The model JSON format, `"format": "tandem-model/1"` (contract in design.md). A layer either names
+// an operator with attributes ("op": "conv", "attrs": {...}), whose shape and FLOPs Tandem derives,
+// or is opaque: known by its output size and measured costs alone:
 //   {"name": "conv1", "inputs": ["input"], "output_bytes": 802816, "flops": 118013952,
 //    "device_ms": 12.5, "server_ms": 0.4}
 // "input" names the model input; `input_bytes` (or `input_shape`) gives its size.

@@ -8,12 +8,14 @@
 
 namespace tandem {
 
-Model load_model(const std::string& name_or_path, const ZooParams& params, const SourceLocation& where) {
+Model load_model(const std::string& name_or_path, const ZooParams& params,
+                 const SourceLocation& where) {
   const std::filesystem::path path(name_or_path);
   if (path.extension() == ".json")
     return read_model_json(path);
   if (path.extension() == ".onnx")
-    throw InputError(where, "model", "a zoo model or a model JSON file (ONNX import is not built yet)",
+    throw InputError(where, "model",
+                     "a zoo model or a model JSON file (ONNX import is not built yet)",
                      fmt::format("'{}'", name_or_path));
   if (const auto* entry = find_zoo_model(name_or_path))
     return entry->build(params);

@@ -5,7 +5,9 @@
 namespace tandem {
 namespace {
 
-[[noreturn]] void fail(std::string message) { throw ShapeError(std::move(message)); }
+[[noreturn]] void fail(std::string message) {
+  throw ShapeError(std::move(message));
+}
 
 void expect_rank(const TensorShape& shape, std::size_t rank, std::string_view what) {
   if (shape.rank() != rank)
@@ -23,8 +25,8 @@ std::int64_t window_output(std::int64_t in, int kernel, int stride, int pad_begi
   const std::int64_t padded = in + pad_begin + pad_end;
   if (padded < span)
     fail(fmt::format("window of {} to fit in an input of {} (padded {})", span, in, padded));
-  std::int64_t out = ceil_mode ? (padded - span + stride - 1) / stride + 1
-                               : (padded - span) / stride + 1;
+  std::int64_t out =
+      ceil_mode ? (padded - span + stride - 1) / stride + 1 : (padded - span) / stride + 1;
   // With ceil mode the last window must start inside the input or its leading padding.
   if (ceil_mode && (out - 1) * stride >= in + pad_begin)
     --out;
@@ -42,10 +44,10 @@ OpStats conv(const ConvAttrs& a, std::span<const TensorShape> in) {
                      a.in_channels, a.out_channels, a.groups));
   if (a.out_channels < 1 || a.kernel_h < 1 || a.kernel_w < 1 || a.stride_h < 1 || a.stride_w < 1)
     fail("positive channels, kernel and stride");
-  const auto oh = window_output(x[2], a.kernel_h, a.stride_h, a.pad.top, a.pad.bottom,
-                                a.dilation_h, false);
-  const auto ow = window_output(x[3], a.kernel_w, a.stride_w, a.pad.left, a.pad.right,
-                                a.dilation_w, false);
+  const auto oh =
+      window_output(x[2], a.kernel_h, a.stride_h, a.pad.top, a.pad.bottom, a.dilation_h, false);
+  const auto ow =
+      window_output(x[3], a.kernel_w, a.stride_w, a.pad.left, a.pad.right, a.dilation_w, false);
   OpStats s;
   s.output_shape = {{x[0], a.out_channels, oh, ow}};
   const auto out = s.output_shape.elements();
@@ -64,8 +66,10 @@ OpStats pool(const PoolAttrs& a, std::span<const TensorShape> in) {
   expect_rank(x, 4, "an NCHW");
   if (a.kernel_h < 1 || a.kernel_w < 1 || a.stride_h < 1 || a.stride_w < 1)
     fail("positive kernel and stride");
-  const auto oh = window_output(x[2], a.kernel_h, a.stride_h, a.pad.top, a.pad.bottom, 1, a.ceil_mode);
-  const auto ow = window_output(x[3], a.kernel_w, a.stride_w, a.pad.left, a.pad.right, 1, a.ceil_mode);
+  const auto oh =
+      window_output(x[2], a.kernel_h, a.stride_h, a.pad.top, a.pad.bottom, 1, a.ceil_mode);
+  const auto ow =
+      window_output(x[3], a.kernel_w, a.stride_w, a.pad.left, a.pad.right, 1, a.ceil_mode);
   OpStats s;
   s.output_shape = {{x[0], x[1], oh, ow}};
   s.flops = static_cast<double>(s.output_shape.elements()) * a.kernel_h * a.kernel_w;
@@ -102,8 +106,10 @@ OpStats gemm(const GemmAttrs& a, std::span<const TensorShape> in) {
   }
   const auto out = s.output_shape.elements();
   s.macs = static_cast<double>(out) * static_cast<double>(a.in_features);
-  s.flops = 2 * s.macs + (a.bias ? static_cast<double>(out) : 0.0) + activation_flops(a.activation, out);
-  s.params = static_cast<std::int64_t>(a.in_features) * a.out_features + (a.bias ? a.out_features : 0);
+  s.flops =
+      2 * s.macs + (a.bias ? static_cast<double>(out) : 0.0) + activation_flops(a.activation, out);
+  s.params =
+      static_cast<std::int64_t>(a.in_features) * a.out_features + (a.bias ? a.out_features : 0);
   return s;
 }
 
@@ -116,7 +122,8 @@ OpStats matmul(const MatMulAttrs& a, std::span<const TensorShape> in) {
     const auto& k = in[1];
     expect_rank(q, 3, "a [batch, seq, hidden]");
     if (!(q == k))
-      fail(fmt::format("query and key of equal shape, found {} and {}", to_string(q), to_string(k)));
+      fail(
+          fmt::format("query and key of equal shape, found {} and {}", to_string(q), to_string(k)));
     if (q[2] % a.heads != 0)
       fail(fmt::format("hidden size {} divisible by {} heads", q[2], a.heads));
     s.output_shape = {{q[0], a.heads, q[1], q[1]}};

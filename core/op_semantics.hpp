@@ -1,12 +1,12 @@
 #pragma once
-// What an operator does to shapes and how much work it is: the one place that knows the output shape,
-// FLOPs, MACs and parameter count of each op kind.
+// What an operator does to shapes and how much work it is: the one place that knows the output
+// shape, FLOPs, MACs and parameter count of each op kind.
 //
 // FLOP convention (also printed by `tandem describe models`): 1 multiply-accumulate = 2 FLOPs.
 // `macs` counts only conv, gemm and matmul (as torchvision-style counters do). `flops` is 2 x macs
-// plus 1 per output element for a bias, a fused or standalone activation, each extra addend of an add,
-// and each element of a pooling window; batchnorm 2, layernorm 5, softmax 3 per element; 0 for concat
-// and the input.
+// plus 1 per output element for a bias, a fused or standalone activation, each extra addend of an
+// add, and each element of a pooling window; batchnorm 2, layernorm 5, softmax 3 per element; 0 for
+// concat and the input.
 #include <span>
 #include <stdexcept>
 

@@ -70,7 +70,8 @@ std::vector<ProfileRow> read_profile_csv(const std::filesystem::path& file) {
     try {
       row.precision = Precision::parse(cells[3]);
     } catch (const std::invalid_argument&) {
-      throw InputError(where, "precision", "fp32, fp16, int8 or q1..q16", fmt::format("'{}'", cells[3]));
+      throw InputError(where, "precision", "fp32, fp16, int8 or q1..q16",
+                       fmt::format("'{}'", cells[3]));
     }
     if (!parse_number(cells[4], row.threads) || row.threads < 1)
       throw InputError(where, "threads", "an integer >= 1", fmt::format("'{}'", cells[4]));
@@ -83,12 +84,14 @@ std::vector<ProfileRow> read_profile_csv(const std::filesystem::path& file) {
     rows.push_back(std::move(row));
   }
   if (!header_seen)
-    throw InputError({file.string()}, "header", fmt::format("'{}'", kProfileCsvHeader), "an empty file");
+    throw InputError({file.string()}, "header", fmt::format("'{}'", kProfileCsvHeader),
+                     "an empty file");
   return rows;
 }
 
 std::size_t apply_profile(CostTable& table, const Model& model, const std::vector<ProfileRow>& rows,
-                          const std::filesystem::path& file, int device_threads, int server_threads) {
+                          const std::filesystem::path& file, int device_threads,
+                          int server_threads) {
   std::size_t applied = 0;
   for (const auto& row : rows) {
     if (row.model != model.name() || row.precision != Precision::fp32())
@@ -98,7 +101,8 @@ std::size_t apply_profile(CostTable& table, const Model& model, const std::vecto
     const auto id = model.find(row.layer);
     if (!id)
       throw InputError({file.string(), row.line}, "layer",
-                       fmt::format("a layer of model '{}'", model.name()), fmt::format("'{}'", row.layer));
+                       fmt::format("a layer of model '{}'", model.name()),
+                       fmt::format("'{}'", row.layer));
     table.set_measured(*id, row.side, row.time_s);
     ++applied;
   }

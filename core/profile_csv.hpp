@@ -27,9 +27,10 @@ inline constexpr std::string_view kProfileCsvHeader = "model,layer,side,precisio
 // Throws InputError naming the file and line of a malformed row.
 std::vector<ProfileRow> read_profile_csv(const std::filesystem::path& file);
 
-// Applies the rows for `model` at fp32 measured with exactly the given thread counts. A row naming a
-// layer the model lacks is an InputError. Returns how many entries were replaced.
+// Applies the rows for `model` at fp32 measured with exactly the given thread counts. A row naming
+// a layer the model lacks is an InputError. Returns how many entries were replaced.
 std::size_t apply_profile(CostTable& table, const Model& model, const std::vector<ProfileRow>& rows,
-                          const std::filesystem::path& file, int device_threads, int server_threads);
+                          const std::filesystem::path& file, int device_threads,
+                          int server_threads);
 
 } // namespace tandem

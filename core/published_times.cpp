@@ -5,10 +5,10 @@
 namespace tandem {
 namespace {
 
-// JaredFern/Framework-Tax, experiments/pretrained/0903_vision/rpi4_neon_cpu.csv, column `mean` (seconds),
-// PyTorch on a Raspberry Pi 4 at 224x224, batch 1, num_threads 1; as summarised in
-// shared/papers/peers.md section 4.2. Every model was measured at 224x224, inception_v3 included (its
-// zoo default is 299x299), so calibration builds each model at `image_size`.
+// JaredFern/Framework-Tax, experiments/pretrained/0903_vision/rpi4_neon_cpu.csv, column `mean`
+// (seconds), PyTorch on a Raspberry Pi 4 at 224x224, batch 1, num_threads 1; as summarised in
+// shared/papers/peers.md section 4.2. Every model was measured at 224x224, inception_v3 included
+// (its zoo default is 299x299), so calibration builds each model at `image_size`.
 constexpr std::string_view kFrameworkTax =
     "Framework-Tax rpi4_neon_cpu.csv (PyTorch, Raspberry Pi 4, 1 thread)";
 constexpr std::array<PublishedTime, 7> kTimes{{
@@ -23,6 +23,8 @@ constexpr std::array<PublishedTime, 7> kTimes{{
 
 } // namespace
 
-std::span<const PublishedTime> published_times() { return kTimes; }
+std::span<const PublishedTime> published_times() {
+  return kTimes;
+}
 
 } // namespace tandem

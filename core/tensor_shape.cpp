@@ -12,6 +12,8 @@ std::int64_t TensorShape::elements() const {
   return dims.empty() ? 0 : n;
 }
 
-std::string to_string(const TensorShape& shape) { return fmt::format("{}", fmt::join(shape.dims, "x")); }
+std::string to_string(const TensorShape& shape) {
+  return fmt::format("{}", fmt::join(shape.dims, "x"));
+}
 
 } // namespace tandem

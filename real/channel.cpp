@@ -60,15 +60,32 @@ std::shared_ptr<Channel> Channel::connect(asio::io_context& context, const std::
 void Channel::start(MessageHandler on_message, CloseHandler on_close) {
   on_message_ = std::move(on_message);
   on_close_ = std::move(on_close);
-  asio::post(socket_.get_executor(), [self = shared_from_this()] { self->read_header(); });
+  asio::post(socket_.get_executor(), [self = shared_from_this()] {
+    if (!self->closed_ && !self->reading_stopped_)
+      self->read_header();
+  });
+}
+
+// Every read handler starts here: true when the handler must stop (closed, or no longer reading
+// messages: then an error ends the close, data is discarded while draining).
+bool Channel::read_done(const boost::system::error_code& ec) {
+  read_pending_ = false;
+  if (closed_)
+    return true;
+  if (!reading_stopped_)
+    return false;
+  if (ec)
+    do_close(closing_reason_);
+  else if (draining_)
+    drain_more();
+  return true;
 }
 
 void Channel::read_header() {
-  if (closed_ || reading_stopped_)
-    return;
+  read_pending_ = true;
   asio::async_read(socket_, asio::buffer(header_),
                    [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
-                     if (self->closed_ || self->reading_stopped_)
+                     if (self->read_done(ec))
                        return;
                      if (ec) {
                        self->do_close(ec == asio::error::eof
@@ -89,10 +106,11 @@ void Channel::read_header() {
 
 void Channel::read_payload(wire::Header header) {
   payload_.resize(header.payload_bytes);
+  read_pending_ = true;
   asio::async_read(
       socket_, asio::buffer(payload_),
       [self = shared_from_this(), header](boost::system::error_code ec, std::size_t) {
-        if (self->closed_ || self->reading_stopped_)
+        if (self->read_done(ec))
           return;
         if (ec) {
           self->do_close(ec == asio::error::eof
@@ -112,11 +130,15 @@ void Channel::read_payload(wire::Header header) {
           std::vector<std::uint8_t>().swap(self->payload_); // do not keep a large buffer around
         try {
           self->on_message_(std::move(message));
+        } catch (const wire::ProtocolError& e) {
+          self->fail(fmt::format("protocol error: {}", e.what()));
+          return;
         } catch (const std::exception& e) {
           self->fail(e.what());
           return;
         }
-        self->read_header();
+        if (!self->closed_ && !self->reading_stopped_)
+          self->read_header();
       });
 }
 
@@ -165,9 +187,14 @@ void Channel::close_after_frame(std::vector<std::uint8_t> frame, std::string rea
                                       reason = std::move(reason)]() mutable {
     if (self->closed_ || self->reading_stopped_)
       return;
-    self->reading_stopped_ = true; // nothing more is read or queued
-    self->queue_.push_back(
-        Outgoing{std::move(frame), [self, reason](bool) { self->do_close(reason); }});
+    self->reading_stopped_ = true; // nothing more is handled or queued
+    self->closing_reason_ = reason;
+    self->queue_.push_back(Outgoing{std::move(frame), [self, reason](bool ok) {
+                                      if (ok)
+                                        self->drain();
+                                      else
+                                        self->do_close(reason);
+                                    }});
     if (!self->writing_)
       self->write_next();
     // A peer that does not read must not keep the connection open.
@@ -177,6 +204,27 @@ void Channel::close_after_frame(std::vector<std::uint8_t> frame, std::string rea
         self->do_close(reason);
     });
   });
+}
+
+// After our last frame: send FIN and discard what the peer still sends until it closes too, so the
+// close is orderly (closing with unread bytes would reset the connection, and the peer could lose
+// the frame). The linger timer bounds the wait.
+void Channel::drain() {
+  if (closed_)
+    return;
+  draining_ = true;
+  boost::system::error_code ec;
+  socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ec);
+  if (!read_pending_)
+    drain_more();
+}
+
+void Channel::drain_more() {
+  read_pending_ = true;
+  socket_.async_read_some(asio::buffer(scratch_),
+                          [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
+                            self->read_done(ec);
+                          });
 }
 
 void Channel::fail(std::string reason) {

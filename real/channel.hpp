@@ -7,7 +7,9 @@
 //
 // A frame whose header is wrong (magic, version, type) or announces more than the channel's current
 // payload limit is rejected before its payload is read; the channel then sends an error message
-// and closes. A malformed payload, or an exception from the message handler, does the same.
+// and closes (orderly: FIN after the error, the peer's remaining bytes discarded, at most a
+// second). A malformed payload, or an exception from the message handler, does the same; a
+// handler's wire::ProtocolError reads "protocol error: ..." like the channel's own.
 #include <atomic>
 #include <cstdint>
 #include <deque>
@@ -84,6 +86,9 @@ private:
   void read_payload(wire::Header header);
   void write_next();
   void close_after_frame(std::vector<std::uint8_t> frame, std::string reason);
+  bool read_done(const boost::system::error_code& ec);
+  void drain();
+  void drain_more();
   void do_close(const std::string& reason);
 
   asio::ip::tcp::socket socket_;
@@ -91,7 +96,11 @@ private:
   std::string peer_;
   std::atomic<std::uint32_t> max_payload_;
   std::atomic<bool> closed_ = false;
-  bool reading_stopped_ = false;
+  bool reading_stopped_ = false; // after fail() or say_goodbye(): messages are not handled
+  bool read_pending_ = false;
+  bool draining_ = false;
+  std::string closing_reason_;
+  std::uint8_t scratch_[4096] = {};
   bool writing_ = false;
   std::deque<Outgoing> queue_;
   std::uint8_t header_[wire::kHeaderBytes] = {};

@@ -81,7 +81,7 @@ Kernel::Kernel(const dnnl::engine& engine, const Layer& layer,
                std::vector<TensorShape> input_shapes, KernelSpec spec)
     : layer_name_(layer.name), input_shapes_(std::move(input_shapes)),
       output_shape_(layer.output_shape), stream_(engine), primitive_(std::move(spec.primitive)),
-      epilogue_(std::move(spec.epilogue)), args_(std::move(spec.constants)) {
+      args_(std::move(spec.constants)) {
   const auto port = [&engine](const Operand& o) {
     Port p{memory(o.user, engine, nullptr), std::nullopt, std::nullopt};
     if (!(o.user == o.internal))
@@ -131,8 +131,6 @@ Tensor Kernel::run(std::span<const Tensor* const> inputs) {
   primitive_.execute(stream_, args_);
   if (output_.reorder)
     output_.reorder->execute(stream_, *output_.internal, output_.user);
-  if (epilogue_)
-    epilogue_->execute(stream_, {{DNNL_ARG_SRC, output_.user}, {DNNL_ARG_DST, output_.user}});
   stream_.wait();
   return out;
 }

@@ -42,8 +42,6 @@ struct KernelSpec {
   std::vector<Operand> inputs;   // one per layer input, in operand order
   Operand output{DNNL_ARG_DST, {}, {}};
   std::unordered_map<int, dnnl::memory> constants; // weights, bias, statistics, set up once
-  // An in-place elementwise op on the plain output, where the activation fits no post-op.
-  std::optional<dnnl::primitive> epilogue;
 };
 
 class Kernel {
@@ -65,7 +63,6 @@ private:
   TensorShape output_shape_;
   dnnl::stream stream_;
   dnnl::primitive primitive_;
-  std::optional<dnnl::primitive> epilogue_;
   std::vector<Port> inputs_;
   Port output_;
   std::unordered_map<int, dnnl::memory> args_;

@@ -1,6 +1,6 @@
-// Normalisations on the plain tensors: standalone batchnorm on batch_normalization_forward with
-// global statistics (ReLU fused by its flag), layernorm over the last dimension on
-// layer_normalization_forward, and softmax on softmax_forward.
+// Normalisations on the plain tensors: standalone (inference) batchnorm as a channel-broadcast
+// binary multiply-add, layernorm over the last dimension on layer_normalization_forward, softmax on
+// softmax_forward.
 #include <cmath>
 
 #include "real/executor_kernel.hpp"

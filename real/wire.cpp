@@ -359,14 +359,18 @@ std::uint64_t model_fingerprint(const Model& model) {
 
 TensorShape transfer_shape(const TaskGraph& graph, TaskId task) {
   const auto& t = graph.task(task);
-  const auto& shape = graph.model().layer(t.layer).output_shape;
-  if (t.tiles == 1 && shape.rank() > 0)
-    return shape;
-  return TensorShape{{t.output_elements}};
+  const auto& layer = graph.model().layer(t.layer);
+  if (t.tiles != 1)
+    throw BackendError(fmt::format("task '{}' is a tile; the real backend sends whole layers",
+                                   graph.task_name(task)));
+  if (layer.output_shape.rank() > 0)
+    return layer.output_shape;
+  // As the executor makes it (executor.cpp shape_or_flat): whole fp32 values of the stated size.
+  return TensorShape{{static_cast<std::int64_t>(layer.output_bytes_fp32 / 4)}};
 }
 
 Bytes tensor_payload_bytes(const TaskGraph& graph, TaskId task, Precision p) {
-  return tensor_bytes(graph.task(task).output_elements, p);
+  return tensor_bytes(transfer_shape(graph, task).elements(), p);
 }
 
 } // namespace tandem::real::wire

@@ -155,8 +155,9 @@ std::uint32_t max_payload_for(const Model& model);
 // A hash of what both sides must agree on: layer names, kinds and output sizes (FNV-1a, 64 bits).
 std::uint64_t model_fingerprint(const Model& model);
 
-// The shape a task's output travels in: its layer's output shape, or a flat vector of its elements
-// for a shapeless (opaque, model JSON) layer.
+// The shape a task's output travels in: its layer's output shape, or for a shapeless (opaque,
+// model JSON) layer a flat vector of the whole fp32 values its size holds, as the executor makes
+// it. Throws BackendError for a tile (the real backend runs whole layers).
 TensorShape transfer_shape(const TaskGraph& graph, TaskId task);
 // The data bytes of a tensor message holding that output at precision p (quantize.hpp's encode
 // produces exactly tensor_bytes of the elements).

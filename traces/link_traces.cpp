@@ -5,8 +5,8 @@
 namespace tandem {
 namespace {
 
-BandwidthTrace one_direction(const LinkConfig& link, const std::optional<std::filesystem::path>& file,
-                             double mbps) {
+BandwidthTrace one_direction(const LinkConfig& link,
+                             const std::optional<std::filesystem::path>& file, double mbps) {
   if (!file)
     return BandwidthTrace::constant(mbps_to_bytes_per_s(mbps));
   TraceOptions options;

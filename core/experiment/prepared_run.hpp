@@ -1,8 +1,8 @@
 #pragma once
-// One run of an experiment made concrete: its config turned into a model, a task graph, a cost table
-// and a scheduler factory, checked before anything runs (a bad scheduler name or device spec is an
-// InputError naming the config line). Backend-agnostic: sim/ and real/ each take a PreparedRun and
-// add their own machines.
+// One run of an experiment made concrete: its config turned into a model, a task graph, a cost
+// table and a scheduler factory, checked before anything runs (a bad scheduler name or device spec
+// is an InputError naming the config line). Backend-agnostic: sim/ and real/ each take a
+// PreparedRun and add their own machines.
 #include <memory>
 
 #include "core/config/sweep.hpp"

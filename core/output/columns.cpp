@@ -66,8 +66,14 @@ constexpr std::array<Column, 18> kSummary{{
 
 } // namespace
 
-std::span<const Column> inference_columns() { return kInference; }
-std::span<const Column> op_columns() { return kOps; }
-std::span<const Column> summary_columns() { return kSummary; }
+std::span<const Column> inference_columns() {
+  return kInference;
+}
+std::span<const Column> op_columns() {
+  return kOps;
+}
+std::span<const Column> summary_columns() {
+  return kSummary;
+}
 
 } // namespace tandem

@@ -1,8 +1,8 @@
 #pragma once
 // The files of `tandem run` (contract in design.md): inferences.csv, ops.csv, summary.csv and
-// timeline.json in one output folder. Headers are written once per experiment (`OutputFolder`); each
-// run appends its rows through a `RunOutputs` observer, flushed as produced, so a run that fails
-// part-way keeps what it wrote and a sweep's runs may each live in their own process.
+// timeline.json in one output folder. Headers are written once per experiment (`OutputFolder`);
+// each run appends its rows through a `RunOutputs` observer, flushed as produced, so a run that
+// fails part-way keeps what it wrote and a sweep's runs may each live in their own process.
 #include <cstdio>
 #include <filesystem>
 #include <memory>

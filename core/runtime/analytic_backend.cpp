@@ -35,7 +35,8 @@ void AnalyticBackend::start_compute(ActivityId id, const ComputeRequest& request
 void AnalyticBackend::start_transfer(ActivityId id, const TransferRequest& request) {
   const auto& links = request.direction == Direction::uplink ? uplink_ : downlink_;
   const auto& finish = links.at(static_cast<std::size_t>(request.device) % links.size());
-  pending_.emplace(request.bytes == 0 ? now_ : finish(now_, static_cast<double>(request.bytes)), id);
+  pending_.emplace(request.bytes == 0 ? now_ : finish(now_, static_cast<double>(request.bytes)),
+                   id);
 }
 
 std::vector<ActivityId> AnalyticBackend::wait_until(Seconds deadline) {

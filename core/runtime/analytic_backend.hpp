@@ -14,14 +14,15 @@ namespace tandem {
 
 class AnalyticBackend : public Backend {
 public:
-  // When a transfer of `bytes` started at `start_s` has left the sender (e.g. BandwidthTrace::finish_time).
+  // When a transfer of `bytes` started at `start_s` has left the sender (e.g.
+  // BandwidthTrace::finish_time).
   using FinishTime = std::function<Seconds(Seconds start_s, double bytes)>;
 
   // Constant rates per device, bytes/s. With a shared uplink the runtime never overlaps two uplink
   // transfers, so one rate per device is all this backend needs.
   AnalyticBackend(std::vector<BytesPerSecond> uplink_bps, std::vector<BytesPerSecond> downlink_bps);
   static AnalyticBackend with_finish_times(std::vector<FinishTime> uplink,
-                                          std::vector<FinishTime> downlink);
+                                           std::vector<FinishTime> downlink);
 
   Seconds now() const override { return now_; }
   void start_compute(ActivityId id, const ComputeRequest& request) override;

@@ -1,7 +1,8 @@
 #pragma once
 // The narrow seam between the one runtime and the machines that carry out its decisions (ASTRA-sim
 // style). A backend starts compute tasks and link transfers on idle resources and reports when they
-// finish; all queueing, ordering and bookkeeping stays in the runtime, so both backends behave alike.
+// finish; all queueing, ordering and bookkeeping stays in the runtime, so both backends behave
+// alike.
 //   SimBackend (sim/): SimGrid activities on modelled hosts and links.
 //   RealBackend (real/): oneDNN on worker threads and a TCP channel to a server process.
 #include <cstdint>
@@ -21,21 +22,21 @@ inline constexpr Seconds kForever = std::numeric_limits<double>::infinity();
 enum class Direction { uplink, downlink }; // device -> server, server -> device
 
 struct ComputeRequest {
-  int device = 0;            // the device the inference belongs to
-  Side side = Side::device;  // where to compute
-  int worker = 0;            // server worker slot (0 on a device)
+  int device = 0;           // the device the inference belongs to
+  Side side = Side::device; // where to compute
+  int worker = 0;           // server worker slot (0 on a device)
   std::uint64_t inference = 0;
   TaskId task{};
-  Seconds duration_s = 0;    // the time the cost table charges (the simulator uses it as is)
+  Seconds duration_s = 0; // the time the cost table charges (the simulator uses it as is)
 };
 
 struct TransferRequest {
   int device = 0;
   Direction direction = Direction::uplink;
   std::uint64_t inference = 0;
-  TaskId task{};             // whose output travels
+  TaskId task{}; // whose output travels
   Precision precision = Precision::fp32();
-  Bytes bytes = 0;           // tensor_bytes at that precision
+  Bytes bytes = 0; // tensor_bytes at that precision
 };
 
 class Backend {

@@ -1,9 +1,10 @@
 #pragma once
-// A plan: a scheduler's decisions for one inference, as intents the runtime validates before anything
-// runs (style.md habit 3). Where each task runs, the order among ready tasks on a resource, and the
-// precision each tensor travels at. Transfers are not listed: they follow from placement (a tensor goes
-// over the link once per direction when a consumer runs on the other side, and every model output
-// computed on the server comes back), so a plan cannot forget one or send one twice.
+// A plan: a scheduler's decisions for one inference, as intents the runtime validates before
+// anything runs (style.md habit 3). Where each task runs, the order among ready tasks on a
+// resource, and the precision each tensor travels at. Transfers are not listed: they follow from
+// placement (a tensor goes over the link once per direction when a consumer runs on the other side,
+// and every model output computed on the server comes back), so a plan cannot forget one or send
+// one twice.
 #include <string>
 #include <string_view>
 #include <vector>
@@ -17,7 +18,8 @@ namespace tandem {
 struct Plan {
   // Per task (index = TaskId): where it runs. The input task must be on the device.
   std::vector<Side> placement;
-  // Per task: among tasks ready on the same resource, lower runs first. Empty: topological position.
+  // Per task: among tasks ready on the same resource, lower runs first. Empty: topological
+  // position.
   std::vector<int> priority;
   // Per task: precision of its output when sent device -> server / server -> device. Empty: fp32.
   std::vector<Precision> uplink_precision;
@@ -35,8 +37,9 @@ struct Plan {
   Precision precision_of(TaskId t, Side destination) const;
 };
 
-// Throws PlanError naming the scheduler and the first offending task's layer: wrong vector sizes, the
-// input off the device, a precision of a lossy format on a tensor nobody may quantize (none yet).
+// Throws PlanError naming the scheduler and the first offending task's layer: wrong vector sizes,
+// the input off the device, a precision of a lossy format on a tensor nobody may quantize (none
+// yet).
 void validate(const Plan& plan, const TaskGraph& graph, std::string_view scheduler);
 
 // Tasks placed on `side`, in topological order (for records and `tandem plan`).

@@ -1,6 +1,7 @@
 #pragma once
-// What a run produces, as plain records handed to observers (Taskflow/Batsim style: outputs come from
-// observers, never from edits to the runtime). The CSV writers and the Perfetto timeline are observers.
+// What a run produces, as plain records handed to observers (Taskflow/Batsim style: outputs come
+// from observers, never from edits to the runtime). The CSV writers and the Perfetto timeline are
+// observers.
 #include <cstdint>
 #include <string>
 
@@ -19,9 +20,9 @@ struct OpRecord {
   std::uint64_t inference = 0;
   TaskId task{};
   std::string task_name;
-  Side side = Side::device;              // compute: where it ran
+  Side side = Side::device;                // compute: where it ran
   Direction direction = Direction::uplink; // transfer: which way
-  int worker = 0;                        // server worker slot of a server compute task
+  int worker = 0;                          // server worker slot of a server compute task
   Seconds start_s = 0;
   Seconds end_s = 0;       // compute end, or when the last byte left the sender
   Seconds delivered_s = 0; // transfer: end + propagation latency; compute: end
@@ -42,7 +43,7 @@ struct InferenceRecord {
   int server_tasks = 0;
   int transfers = 0;
   BytesPerSecond uplink_estimate_bps = 0; // the device's estimate when the inference finished
-  bool fallback = false; // finished locally after a backend failure (real backend)
+  bool fallback = false;                  // finished locally after a backend failure (real backend)
   std::string plan_note;
 };
 

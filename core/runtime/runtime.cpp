@@ -16,8 +16,12 @@ namespace {
 
 enum class TaskState : std::uint8_t { pending, queued, running, done };
 
-std::uint8_t bit_of(Side s) { return s == Side::device ? 1 : 2; }
-Side other(Side s) { return s == Side::device ? Side::server : Side::device; }
+std::uint8_t bit_of(Side s) {
+  return s == Side::device ? 1 : 2;
+}
+Side other(Side s) {
+  return s == Side::device ? Side::server : Side::device;
+}
 Direction direction_to(Side destination) {
   return destination == Side::server ? Direction::uplink : Direction::downlink;
 }
@@ -36,7 +40,7 @@ struct Inference {
 
 // Lexicographic queue order; every field is deterministic, so equal keys never happen.
 struct QueueKey {
-  double ready_s = 0;      // 0 for resources ordered by inference first, readiness time for FIFO
+  double ready_s = 0; // 0 for resources ordered by inference first, readiness time for FIFO
   std::uint64_t inference = 0;
   std::int64_t priority = 0;
   std::uint64_t task = 0;
@@ -79,7 +83,9 @@ struct Delivery {
   std::uint64_t inference = 0;
   TaskId task{};
   Side destination = Side::device;
-  auto operator<=>(const Delivery& o) const { return std::tie(time_s, seq) <=> std::tie(o.time_s, o.seq); }
+  auto operator<=>(const Delivery& o) const {
+    return std::tie(time_s, seq) <=> std::tie(o.time_s, o.seq);
+  }
   bool operator==(const Delivery& o) const { return seq == o.seq; }
 };
 
@@ -210,7 +216,8 @@ struct Runtime::Impl {
     const auto& task = graph.task(t);
     bool needed_elsewhere = task.is_output && side == Side::server;
     for (auto c : task.consumers)
-      needed_elsewhere |= inf.plan.side_of(c) != side && inf.state[index_of(c)] == TaskState::pending;
+      needed_elsewhere |=
+          inf.plan.side_of(c) != side && inf.state[index_of(c)] == TaskState::pending;
     if (needed_elsewhere)
       request_transfer(inf, t, other(side), now);
   }
@@ -297,8 +304,8 @@ struct Runtime::Impl {
       inf.state[index_of(work.task)] = TaskState::running;
       run.duration_s = charged_time(work.task, work.side);
       running.emplace(id, run);
-      backend.start_compute(id, ComputeRequest{inf.device, work.side, slot, inf.index, work.task,
-                                               run.duration_s});
+      backend.start_compute(
+          id, ComputeRequest{inf.device, work.side, slot, inf.index, work.task, run.duration_s});
     }
   }
 
@@ -330,8 +337,8 @@ struct Runtime::Impl {
       (run.work.side == Side::server ? inf.record.uplink_bytes : inf.record.downlink_bytes) +=
           run.bytes;
       ++inf.record.transfers;
-      deliveries.insert(Delivery{op.delivered_s, next_delivery++, inf.key, run.work.task,
-                                 run.work.side});
+      deliveries.insert(
+          Delivery{op.delivered_s, next_delivery++, inf.key, run.work.task, run.work.side});
     } else {
       op.kind = OpRecord::Kind::compute;
       op.side = run.work.side;
@@ -350,7 +357,8 @@ struct Runtime::Impl {
     for (auto* o : observers)
       o->on_op(op);
     if (!run.work.is_transfer)
-      progress(inf, ProgressEvent{ProgressEvent::Kind::task_done, run.work.task, run.work.side}, now);
+      progress(inf, ProgressEvent{ProgressEvent::Kind::task_done, run.work.task, run.work.side},
+               now);
     maybe_finish(inf.key, now);
   }
 
@@ -470,6 +478,8 @@ struct Runtime::Impl {
 Runtime::Runtime(RuntimeSetup setup, Backend& backend, std::vector<RunObserver*> observers)
     : impl_(std::make_unique<Impl>(std::move(setup), backend, std::move(observers))) {}
 Runtime::~Runtime() = default;
-RunStats Runtime::run() { return impl_->run(); }
+RunStats Runtime::run() {
+  return impl_->run();
+}
 
 } // namespace tandem

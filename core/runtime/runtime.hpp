@@ -1,7 +1,7 @@
 #pragma once
 // The one event loop (design.md): arrivals -> scheduler -> validate -> queue -> dispatch to the
-// Backend -> completions -> estimator, observers, scheduler callbacks. All queueing lives here, so the
-// SimGrid and real backends execute the same decisions in the same order.
+// Backend -> completions -> estimator, observers, scheduler callbacks. All queueing lives here, so
+// the SimGrid and real backends execute the same decisions in the same order.
 //
 // Resources: per device a compute unit, an uplink sender and a downlink receiver (one activity at a
 // time each); one server pool of `server_workers` slots shared by every device, FIFO by readiness;
@@ -25,12 +25,13 @@ namespace tandem {
 struct RuntimeSetup {
   const TaskGraph* graph = nullptr;
   const CostTable* planning_costs = nullptr; // what schedulers see
-  const CostTable* actual_costs = nullptr;   // what compute is charged (simulation); may equal the above
+  const CostTable* actual_costs =
+      nullptr; // what compute is charged (simulation); may equal the above
   int devices = 1;
   int server_workers = 1;
   bool shared_uplink = false;
-  Seconds link_latency_s = 0; // one-way, both directions
-  BytesPerSecond initial_uplink_bps = 0;   // estimator start values
+  Seconds link_latency_s = 0;            // one-way, both directions
+  BytesPerSecond initial_uplink_bps = 0; // estimator start values
   BytesPerSecond initial_downlink_bps = 0;
   double ewma_alpha = 0.3;
   WorkloadConfig workload;

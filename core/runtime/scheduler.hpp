@@ -1,6 +1,6 @@
 #pragma once
-// The scheduler plugin interface (WRENCH-style: a pure decision call; the runtime checks the answer).
-// Schedulers include core/ only and never learn which backend runs them.
+// The scheduler plugin interface (WRENCH-style: a pure decision call; the runtime checks the
+// answer). Schedulers include core/ only and never learn which backend runs them.
 #include <memory>
 #include <optional>
 #include <string>

@@ -5,7 +5,9 @@
 
 namespace tandem {
 
-void SchedulerRegistry::add(SchedulerInfo info) { infos_.push_back(std::move(info)); }
+void SchedulerRegistry::add(SchedulerInfo info) {
+  infos_.push_back(std::move(info));
+}
 
 const SchedulerInfo* SchedulerRegistry::find(std::string_view name) const {
   for (const auto& i : infos_)
@@ -38,8 +40,9 @@ std::unique_ptr<Scheduler> SchedulerRegistry::create(std::string_view name,
     }
     if (!known)
       throw InputError(option.where, "scheduler.options." + key,
-                       keys.empty() ? fmt::format("no options ('{}' takes none)", name)
-                                    : fmt::format("an option of '{}' ({})", name, fmt::join(keys, ", ")),
+                       keys.empty()
+                           ? fmt::format("no options ('{}' takes none)", name)
+                           : fmt::format("an option of '{}' ({})", name, fmt::join(keys, ", ")),
                        "an unknown option");
   }
   return info->make(options);

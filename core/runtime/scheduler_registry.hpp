@@ -7,9 +7,9 @@
 #include <string>
 #include <vector>
 
+#include "core/config/scheduler_options.hpp"
 #include "core/error.hpp"
 #include "core/runtime/scheduler.hpp"
-#include "core/config/scheduler_options.hpp"
 
 namespace tandem {
 

@@ -19,7 +19,8 @@ TaskGraph TaskGraph::per_layer(const Model& model) {
       t.inputs.push_back(task_id(index_of(in)));
     // A layer that reads the same tensor twice (x + x) is one consumer, not two.
     for (auto out : model.successors(layer.id))
-      if (std::find(t.consumers.begin(), t.consumers.end(), task_id(index_of(out))) == t.consumers.end())
+      if (std::find(t.consumers.begin(), t.consumers.end(), task_id(index_of(out))) ==
+          t.consumers.end())
         t.consumers.push_back(task_id(index_of(out)));
     t.output_elements = layer.output_shape.elements() > 0
                             ? layer.output_shape.elements()

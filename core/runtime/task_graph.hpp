@@ -1,8 +1,8 @@
 #pragma once
-// The task graph: what the runtime executes. By default one task per layer (TaskGraph::per_layer); a
-// tiling pass may later split a layer into several tasks (tiles of its output, CoActo) with tile-level
-// dependencies. The runtime only ever sees tasks, so tiling never changes it. Schedulers that think in
-// layers use `tasks_of(layer)`.
+// The task graph: what the runtime executes. By default one task per layer (TaskGraph::per_layer);
+// a tiling pass may later split a layer into several tasks (tiles of its output, CoActo) with
+// tile-level dependencies. The runtime only ever sees tasks, so tiling never changes it. Schedulers
+// that think in layers use `tasks_of(layer)`.
 #include <cstdint>
 #include <span>
 #include <vector>
@@ -13,14 +13,18 @@
 namespace tandem {
 
 enum class TaskId : std::uint32_t {};
-constexpr std::size_t index_of(TaskId id) { return static_cast<std::size_t>(id); }
-constexpr TaskId task_id(std::size_t index) { return static_cast<TaskId>(index); }
+constexpr std::size_t index_of(TaskId id) {
+  return static_cast<std::size_t>(id);
+}
+constexpr TaskId task_id(std::size_t index) {
+  return static_cast<TaskId>(index);
+}
 
 struct Task {
   TaskId id{};
   LayerId layer{};
-  int tile = 0;  // index of this tile within its layer
-  int tiles = 1; // number of tiles the layer is split into
+  int tile = 0;                  // index of this tile within its layer
+  int tiles = 1;                 // number of tiles the layer is split into
   std::vector<TaskId> inputs;    // tasks whose outputs this task reads
   std::vector<TaskId> consumers; // tasks that read this task's output
   std::int64_t output_elements = 0;

@@ -32,7 +32,9 @@ std::optional<Seconds> ArrivalProcess::admit(Seconds t) {
   return t;
 }
 
-std::optional<Seconds> ArrivalProcess::first() { return admit(0.0); }
+std::optional<Seconds> ArrivalProcess::first() {
+  return admit(0.0);
+}
 
 std::optional<Seconds> ArrivalProcess::next(Seconds previous) {
   switch (spec_.kind) {

@@ -1,6 +1,6 @@
 #pragma once
-// When inferences arrive on a device (Batsim: *when* apart from *what*). Open-loop streams know every
-// arrival in advance; a closed loop starts the next inference when the previous one finishes.
+// When inferences arrive on a device (Batsim: *when* apart from *what*). Open-loop streams know
+// every arrival in advance; a closed loop starts the next inference when the previous one finishes.
 #include <cstdint>
 #include <optional>
 #include <string_view>

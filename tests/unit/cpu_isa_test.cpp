@@ -16,8 +16,8 @@ TEST_CASE("an unknown ISA cap is an input error naming what is accepted") {
     real::cap_cpu_isa("neon");
     FAIL("expected an InputError");
   } catch (const InputError& e) {
-    CHECK(std::string(e.what()) ==
-          "real backend: cpu_isa: expected one of all, sse41, avx, avx2, avx512_core, ..., found 'neon'");
+    CHECK(std::string(e.what()) == "real backend: cpu_isa: expected one of all, sse41, avx, avx2, "
+                                   "avx512_core, ..., found 'neon'");
   }
 }
 

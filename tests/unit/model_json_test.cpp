@@ -20,12 +20,13 @@ std::string error_of(const std::string& text) {
 } // namespace
 
 TEST_CASE("the design.md contract example reads as two opaque layers with measured times") {
-  const auto m = parse_model_json(R"({"format": "tandem-model/1", "name": "tiny", "input_bytes": 602112,
+  const auto m =
+      parse_model_json(R"({"format": "tandem-model/1", "name": "tiny", "input_bytes": 602112,
  "layers": [
    {"name": "conv1", "inputs": ["input"], "output_bytes": 802816, "flops": 118013952,
     "device_ms": 12.5, "server_ms": 0.4},
    {"name": "fc", "inputs": ["conv1"], "output_bytes": 4000, "device_ms": 1.0, "server_ms": 0.1}]})",
-                                  "tiny.json");
+                       "tiny.json");
   REQUIRE(m.size() == 3);
   const auto& conv = m.layer(*m.find("conv1"));
   CHECK(conv.kind() == OpKind::opaque);
@@ -53,9 +54,10 @@ TEST_CASE("an unknown input name is rejected naming the layer") {
 }
 
 TEST_CASE("syntax errors give the line and column, unknown keys the layer") {
-  CHECK(error_of("{\"format\": \"tandem-model/1\",\n \"name\": }") ==
-        "m.json:2:10: invalid JSON: syntax error while parsing value - unexpected '}'; expected '[', "
-        "'{', or a literal");
+  CHECK(
+      error_of("{\"format\": \"tandem-model/1\",\n \"name\": }") ==
+      "m.json:2:10: invalid JSON: syntax error while parsing value - unexpected '}'; expected '[', "
+      "'{', or a literal");
   CHECK(error_of(R"({"format": "tandem-model/1", "name": "k", "input_bytes": 4, "layers": [
       {"name": "a", "inputs": ["input"], "output_bytes": 4, "device_sm": 3}]})")
             .starts_with("m.json: layer 'a': expected one of the keys"));
@@ -71,7 +73,8 @@ TEST_CASE("a built model survives a JSON round trip with the same shapes and wor
   auto c = b.conv("conv", b.input(), {.out = 16, .kernel = 3, .stride = 1, .pad = 1});
   auto p = b.max_pool("pool", c, {.kernel = 2});
   auto l = b.conv("left", p, {.out = 8, .kernel = 1});
-  auto r = b.conv("right", p, {.out = 8, .kernel = 3, .pad = 1, .groups = 8, .activation = Activation::relu6});
+  auto r = b.conv("right", p,
+                  {.out = 8, .kernel = 3, .pad = 1, .groups = 8, .activation = Activation::relu6});
   auto cat = b.concat("cat", {l, r});
   b.gemm("fc", cat, {.out = 10});
   const auto original = b.build();
@@ -90,12 +93,14 @@ TEST_CASE("a built model survives a JSON round trip with the same shapes and wor
 }
 
 TEST_CASE("a derived layer whose stated shape disagrees is rejected") {
-  CHECK(error_of(R"({"format": "tandem-model/1", "name": "s", "input_shape": [1, 3, 8, 8], "layers": [
+  CHECK(
+      error_of(R"({"format": "tandem-model/1", "name": "s", "input_shape": [1, 3, 8, 8], "layers": [
       {"name": "c", "op": "conv", "inputs": ["input"], "output_shape": [1, 4, 8, 8],
        "attrs": {"in_channels": 3, "out_channels": 4, "kernel_h": 3, "kernel_w": 3}}]})") ==
-        "m.json: layer 'c'.output_shape: expected the derived shape 1x4x6x6, found 1x4x8x8");
-  CHECK(error_of(R"({"format": "tandem-model/1", "name": "s", "input_shape": [1, 3, 8, 8], "layers": [
+      "m.json: layer 'c'.output_shape: expected the derived shape 1x4x6x6, found 1x4x8x8");
+  CHECK(
+      error_of(R"({"format": "tandem-model/1", "name": "s", "input_shape": [1, 3, 8, 8], "layers": [
       {"name": "c", "op": "conv", "inputs": ["input"],
        "attrs": {"in_channels": 3, "out_channels": 4, "kernal_h": 3}}]})")
-            .starts_with("m.json: layer 'c'.attrs: expected attributes among"));
+          .starts_with("m.json: layer 'c'.attrs: expected attributes among"));
 }

@@ -17,13 +17,15 @@ using namespace tandem;
 namespace {
 
 // input 1000 B -> a (500 B; 10 ms device, 1 ms server) -> b (200 B; 20, 2) -> c (100 B; 5, 0.5)
-const char* kChain = R"({"format": "tandem-model/1", "name": "chain3", "input_bytes": 1000, "layers": [
+const char* kChain =
+    R"({"format": "tandem-model/1", "name": "chain3", "input_bytes": 1000, "layers": [
   {"name": "a", "inputs": ["input"], "output_bytes": 500, "device_ms": 10, "server_ms": 1},
   {"name": "b", "inputs": ["a"], "output_bytes": 200, "device_ms": 20, "server_ms": 2},
   {"name": "c", "inputs": ["b"], "output_bytes": 100, "device_ms": 5, "server_ms": 0.5}]})";
 
 // input -> {left, right} -> join: two branches the server pool can run side by side.
-const char* kDiamond = R"({"format": "tandem-model/1", "name": "diamond", "input_bytes": 1000, "layers": [
+const char* kDiamond =
+    R"({"format": "tandem-model/1", "name": "diamond", "input_bytes": 1000, "layers": [
   {"name": "left", "inputs": ["input"], "output_bytes": 100, "device_ms": 10, "server_ms": 4},
   {"name": "right", "inputs": ["input"], "output_bytes": 100, "device_ms": 10, "server_ms": 4},
   {"name": "join", "inputs": ["left", "right"], "output_bytes": 10, "device_ms": 1, "server_ms": 1}]})";
@@ -31,7 +33,8 @@ const char* kDiamond = R"({"format": "tandem-model/1", "name": "diamond", "input
 struct Fixture {
   explicit Fixture(const char* json)
       : model(parse_model_json(json, "test.json")), graph(TaskGraph::per_layer(model)),
-        costs(CostTable::predict(model, {find_device_spec("rpi4"), 1}, {find_device_spec("desktop-cpu"), 0})) {}
+        costs(CostTable::predict(model, {find_device_spec("rpi4"), 1},
+                                 {find_device_spec("desktop-cpu"), 0})) {}
   TaskId task(const char* name) const { return task_id(index_of(*model.find(name))); }
   Plan split(std::initializer_list<const char*> on_server) const {
     auto p = Plan::all_on(Side::device, graph);
@@ -45,7 +48,9 @@ struct Fixture {
 };
 
 constexpr double kBps = 1e6; // 1 MB/s: 1 byte = 1 us
-bool close(double a, double b) { return std::abs(a - b) <= 1e-9 * std::max(1.0, std::abs(b)); }
+bool close(double a, double b) {
+  return std::abs(a - b) <= 1e-9 * std::max(1.0, std::abs(b));
+}
 
 class FixedScheduler : public Scheduler {
 public:
@@ -84,7 +89,8 @@ Collect run_stream(const Fixture& f, const Plan& plan, WorkloadConfig workload, 
 
 TEST_CASE("device-only latency is the sum of device times") {
   Fixture f(kChain);
-  const auto r = run_plan(f.graph, f.costs, Plan::all_on(Side::device, f.graph), {kBps, kBps, 0.004});
+  const auto r =
+      run_plan(f.graph, f.costs, Plan::all_on(Side::device, f.graph), {kBps, kBps, 0.004});
   CHECK(close(r.latency_s(), 0.035));
   CHECK(r.record.uplink_bytes == 0);
   CHECK(r.record.device_tasks == 3);
