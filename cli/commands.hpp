@@ -10,6 +10,8 @@ void add_run_command(CLI::App& app);
 void add_plan_command(CLI::App& app);
 void add_trace_command(CLI::App& app);
 void add_bench_command(CLI::App& app);
+void add_profile_command(CLI::App& app);
+void add_serve_command(CLI::App& app);
 
 // Thrown to end the program with `code` when the reason was already printed (a sweep's child run).
 struct ExitCode {

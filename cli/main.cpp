@@ -18,6 +18,8 @@ int main(int argc, char** argv) {
   tandem::cli::add_plan_command(app);
   tandem::cli::add_trace_command(app);
   tandem::cli::add_bench_command(app);
+  tandem::cli::add_profile_command(app);
+  tandem::cli::add_serve_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

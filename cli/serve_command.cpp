@@ -72,7 +72,8 @@ void add_serve_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("serve", "serve devices of the real backend over TCP "
                                           "(prints 'listening on HOST:PORT')");
   cmd->add_option("--port", args->port, "TCP port; 0 picks a free one")
-      ->check(CLI::Range(0, 65535));
+      ->check(CLI::Range(0, 65535))
+      ->capture_default_str();
   cmd->add_option("--host", args->host, "address to listen on")->capture_default_str();
   cmd->add_option("--workers", args->workers,
                   "compute requests served at once, over all devices (FIFO)")

@@ -28,7 +28,9 @@ struct ExecutorOptions {
 
 class Executor {
 public:
-  // Creates every layer's primitives once. Throws BackendError for a layer it cannot run.
+  // Creates every layer's primitives once (with `threads` OpenMP threads, as oneDNN's jit kernels
+  // split their work at creation). Throws BackendError for a layer it cannot run and InputError
+  // for threads < 1 or slowdown < 1. Keeps its own copy of the model.
   Executor(const Model& model, const ExecutorOptions& options);
   ~Executor();
   Executor(const Executor&) = delete;
@@ -37,9 +39,13 @@ public:
   const Model& model() const;
   // Runs one layer on its inputs (in operand order) and returns its output. The input layer returns
   // its (only) input unchanged. Opaque layers (model JSON without an op) cannot compute anything:
-  // they wait their measured time for this side and return a zero tensor of their output size.
+  // they wait their measured time for this side and return a zero tensor of their output size
+  // (its output_shape when the model states one, else [output_bytes / 4]); slowdown leaves them
+  // alone, their times being the target's already. Inputs of the wrong count or shape are a
+  // BackendError. Safe to call from several threads at once; runs of one layer serialize. Sets the
+  // calling thread's OpenMP thread count for the call and restores it after.
   Tensor run(LayerId layer, std::span<const Tensor* const> inputs);
-  // A seeded random input for the model.
+  // A seeded random input for the model: uniform in [-1, 1], of the input layer's shape.
   Tensor make_input(std::uint64_t seed) const;
 
 private:

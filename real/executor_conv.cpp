@@ -25,8 +25,9 @@ KernelSpec make_conv(const KernelContext& c) {
   const memory::dims bias_dims{oc};
 
   const auto fan_in = (ic / g) * kh * kw;
-  auto weights = seeded_weights(c.weight_seed, c.layer.name,
-                                static_cast<std::size_t>(oc * (ic / g) * kh * kw), fan_in);
+  auto weights =
+      seeded_weights(c.weight_seed, c.layer.name, static_cast<std::size_t>(oc * (ic / g) * kh * kw),
+                     fan_in, a.activation);
   std::vector<float> bias(static_cast<std::size_t>(oc), 0.0f);
   if (a.bias)
     bias = seeded_bias(c.weight_seed, c.layer.name, bias.size(), fan_in);

@@ -1,6 +1,8 @@
 // Fully connected layers on oneDNN's inner_product_forward (weights in the layout oneDNN picks,
 // activation fused as a post-op) and attention products on oneDNN's matmul, whose operands are
 // strided views of the [batch, seq, hidden] tensors, so heads are split and merged without copies.
+#include <cmath>
+
 #include <fmt/format.h>
 
 #include "core/error.hpp"
@@ -36,7 +38,8 @@ KernelSpec make_gemm(const KernelContext& c) {
   spec.constants.emplace(
       DNNL_ARG_WEIGHTS,
       make_constant(c.engine, plain_desc(w_dims),
-                    seeded_weights(c.weight_seed, c.layer.name, static_cast<std::size_t>(n * k), k),
+                    seeded_weights(c.weight_seed, c.layer.name, static_cast<std::size_t>(n * k), k,
+                                   a.activation),
                     pd.weights_desc()));
   if (a.bias)
     spec.constants.emplace(DNNL_ARG_BIAS,
@@ -65,19 +68,22 @@ KernelSpec make_matmul(const KernelContext& c) {
   const auto& a = std::get<MatMulAttrs>(c.layer.attrs);
   const memory::dim heads = a.heads;
   memory::desc src, weights, dst;
+  auto attr = make_attr();
   if (a.role == MatMulAttrs::Role::scores) {
-    // scores[b, h] = Q[b, h] K[b, h]^T; the 1/sqrt(d) scaling lives in the query weights (zoo).
+    // scores[b, h] = Q[b, h] K[b, h]^T / sqrt(d). The zoo folds the 1/sqrt(d) into the query
+    // weights; random weights have nothing to fold into, so it is the matmul's output scale here.
     src = heads_view(c.input_shapes.at(0), heads);
     weights = heads_view_transposed(c.input_shapes.at(1), heads);
     dst = plain_desc(dims_of(c.layer.output_shape));
+    const auto d = c.input_shapes.at(0)[2] / heads;
+    attr.set_output_scales(0, {static_cast<float>(1.0 / std::sqrt(static_cast<double>(d)))});
   } else {
     // context[b, :, h*d..] = P[b, h] V[b, h], written straight into the merged [B, S, H] layout.
     src = plain_desc(dims_of(c.input_shapes.at(0)));
     weights = heads_view(c.input_shapes.at(1), heads);
     dst = heads_view(c.layer.output_shape, heads);
   }
-  const dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(src, weights, dst), make_attr(),
-                                        c.engine);
+  const dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(src, weights, dst), attr, c.engine);
   if (!(pd.src_desc() == src && pd.weights_desc() == weights && pd.dst_desc() == dst))
     throw BackendError(
         fmt::format("layer '{}': oneDNN matmul changed the operand layouts", c.layer.name));

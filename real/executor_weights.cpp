@@ -39,14 +39,17 @@ std::vector<float> uniform_values(std::uint64_t seed, std::size_t count, float l
 }
 
 namespace {
-float init_bound(std::int64_t fan_in) {
-  return fan_in > 0 ? static_cast<float>(1.0 / std::sqrt(static_cast<double>(fan_in))) : 1.0f;
+float init_bound(std::int64_t fan_in, double gain2 = 1.0) {
+  return fan_in > 0 ? static_cast<float>(std::sqrt(gain2 / static_cast<double>(fan_in))) : 1.0f;
 }
 } // namespace
 
 std::vector<float> seeded_weights(std::uint64_t weight_seed, std::string_view layer,
-                                  std::size_t count, std::int64_t fan_in) {
-  const float b = init_bound(fan_in);
+                                  std::size_t count, std::int64_t fan_in, Activation activation) {
+  const bool rectifier = activation == Activation::relu || activation == Activation::relu6 ||
+                         activation == Activation::leaky_relu;
+  // Uniform in +-b has variance b^2 / 3.
+  const float b = init_bound(fan_in, 3.0 * (rectifier ? 2.0 : 1.0));
   return uniform_values(parameter_seed(weight_seed, layer, "weight"), count, -b, b);
 }
 

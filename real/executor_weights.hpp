@@ -6,6 +6,8 @@
 #include <string_view>
 #include <vector>
 
+#include "core/layer.hpp"
+
 namespace tandem::real {
 
 // splitmix64 (Steele, Lea, Flood 2014): a 64-bit state, one add and a mix per number.
@@ -28,10 +30,12 @@ std::uint64_t parameter_seed(std::uint64_t weight_seed, std::string_view layer,
 std::vector<float> uniform_values(std::uint64_t seed, std::size_t count, float lo, float hi);
 
 // A layer's parameters, laid out as PyTorch stores them (conv OIHW / GOIHW, linear [out, in]).
-// Weights and biases follow PyTorch's default initialisation, uniform in +-1/sqrt(fan_in), which
-// keeps activations finite and away from zero through any depth of the zoo.
+// Weights are Kaiming-uniform for the activation that follows (variance gain^2 / fan_in, gain^2 = 2
+// after ReLU-like activations, 1 otherwise), so a signal neither dies nor blows up through a deep
+// random network and the output depends on the input as much as a trained network's does. Biases
+// follow PyTorch's default, uniform in +-1/sqrt(fan_in).
 std::vector<float> seeded_weights(std::uint64_t weight_seed, std::string_view layer,
-                                  std::size_t count, std::int64_t fan_in);
+                                  std::size_t count, std::int64_t fan_in, Activation activation);
 std::vector<float> seeded_bias(std::uint64_t weight_seed, std::string_view layer, std::size_t count,
                                std::int64_t fan_in);
 

@@ -15,6 +15,7 @@
 #include "real/channel.hpp"
 #include "real/executor.hpp"
 #include "real/quantize.hpp"
+#include "real/server.hpp"
 #include "real/token_bucket.hpp"
 #include "real/work_queue.hpp"
 
@@ -83,8 +84,7 @@ struct RealBackend::Impl {
 
   Impl(const TaskGraph& g, RealBackendOptions o) : graph(g), options(std::move(o)) {}
 
-  // --- completions
-  // ----------------------------------------------------------------------------
+  // --- completions -------------------------------------------------------------------------------
 
   void complete_at(ActivityId id, Seconds when) {
     {
@@ -110,8 +110,7 @@ struct RealBackend::Impl {
     lag.max_s = std::max(lag.max_s, late);
   }
 
-  // --- tensors on the device
-  // ------------------------------------------------------------------
+  // --- tensors on the device ---------------------------------------------------------------------
 
   std::uint64_t input_seed(int device, std::uint64_t inference) const {
     return mix64(mix64(options.input_seed ^ mix64(static_cast<std::uint64_t>(device) + 1)) ^
@@ -167,8 +166,7 @@ struct RealBackend::Impl {
     run_on_device(d, inference, task);
   }
 
-  // --- server loss
-  // ----------------------------------------------------------------------------
+  // --- server loss -------------------------------------------------------------------------------
 
   // Carries out server work on the device (the server is gone). Called without
   // the lock.
@@ -201,7 +199,8 @@ struct RealBackend::Impl {
       if (shutting_down)
         return cv.notify_all();
       if (!d.ready) {
-        d.setup_error = reason;
+        if (!d.setup_error) // the server's error message says more than the close
+          d.setup_error = reason;
         return cv.notify_all();
       }
       if (!options.fallback_to_device) {
@@ -242,8 +241,7 @@ struct RealBackend::Impl {
     return p;
   }
 
-  // --- messages from the server, on the io thread
-  // ---------------------------------------------
+  // --- messages from the server, on the io thread ------------------------------------------------
 
   void on_message(Device& d, wire::Message&& message) {
     if (auto* done = std::get_if<wire::ComputeDone>(&message)) {
@@ -301,7 +299,8 @@ struct RealBackend::Impl {
       d.pending.erase(it);
     }
     const ActivityId id = t.tag;
-    d.codec->post([this, &d, id, p = *p, t = std::move(t)] {
+    const bool inline_decode = t.data.size() <= wire::kInlineCodecBytes;
+    auto job = [this, &d, id, p = *p, t = std::move(t)] {
       try {
         store(d, p.inference, p.task,
               std::make_shared<const Tensor>(
@@ -311,11 +310,14 @@ struct RealBackend::Impl {
         fail(fmt::format("device {}: decoding '{}' failed: {}", d.index, graph.task_name(p.task),
                          e.what()));
       }
-    });
+    };
+    if (inline_decode)
+      job();
+    else
+      d.codec->post(std::move(job));
   }
 
-  // --- set-up and shutdown
-  // --------------------------------------------------------------------
+  // --- set-up and shutdown -----------------------------------------------------------------------
 
   void connect_all() {
     const auto limit = wire::max_payload_for(graph.model());
@@ -419,6 +421,18 @@ RealBackend::RealBackend(const TaskGraph& graph, RealBackendOptions options)
       d->executor = std::make_unique<Executor>(graph.model(), eo);
       d->compute = std::make_unique<WorkQueue>(1);
       d->codec = std::make_unique<WorkQueue>(1);
+      if (o.warm_up) { // on the thread that computes: oneDNN's first run on a thread is slow
+        std::exception_ptr error;
+        d->compute->run_on_each([&] {
+          try {
+            warm_up(*d->executor);
+          } catch (...) {
+            error = std::current_exception();
+          }
+        });
+        if (error)
+          std::rethrow_exception(error);
+      }
     }
     s.wait_ready();
   } catch (...) {
@@ -487,7 +501,7 @@ void RealBackend::start_transfer(ActivityId id, const TransferRequest& r) {
     d.channel->send(wire::Fetch{id, r.inference, task, r.precision});
     return;
   }
-  d.codec->post([&s, &d, id, r, task, finish] {
+  auto job = [&s, &d, id, r, task, finish] {
     try {
       const auto tensor = s.tensor_of(d, r.inference, r.task);
       if (!tensor)
@@ -504,7 +518,11 @@ void RealBackend::start_transfer(ActivityId id, const TransferRequest& r) {
       s.fail(fmt::format("device {}: sending '{}' failed: {}", d.index, s.graph.task_name(r.task),
                          e.what()));
     }
-  });
+  };
+  if (wire::tensor_payload_bytes(s.graph, r.task, r.precision) <= wire::kInlineCodecBytes)
+    job(); // on the runtime thread: cheaper than waking the codec thread
+  else
+    d.codec->post(std::move(job));
 }
 
 std::vector<ActivityId> RealBackend::wait_until(Seconds deadline) {

@@ -58,6 +58,7 @@ struct RealBackendOptions {
   std::vector<BandwidthTrace> downlink;
   bool shared_uplink = false;
   bool fallback_to_device = true;
+  bool warm_up = true;            // run every layer once on each device before the clock starts
   double connect_timeout_s = 300; // waiting for the server's ready (it builds the model)
 };
 

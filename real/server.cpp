@@ -4,6 +4,7 @@
 #include <iostream>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -55,6 +56,28 @@ double seconds_since(std::chrono::steady_clock::time_point t) {
 }
 
 } // namespace
+
+void warm_up(Executor& executor) {
+  const auto& model = executor.model();
+  std::vector<std::optional<Tensor>> out(model.size());
+  for (auto id : model.topological_order()) {
+    const auto& layer = model.layer(id);
+    auto& slot = out[index_of(id)];
+    if (layer.kind() == OpKind::input) {
+      slot = executor.make_input(0);
+    } else if (layer.kind() == OpKind::opaque) {
+      const auto elements = layer.output_shape.rank() > 0
+                                ? layer.output_shape.elements()
+                                : static_cast<std::int64_t>(layer.output_bytes_fp32 / 4);
+      slot = Tensor{layer.output_shape, std::vector<float>(static_cast<std::size_t>(elements))};
+    } else {
+      std::vector<const Tensor*> operands;
+      for (auto in : layer.inputs)
+        operands.push_back(&*out[index_of(in)]);
+      slot = executor.run(id, operands);
+    }
+  }
+}
 
 struct Server::Impl {
   ServerOptions options;
@@ -141,8 +164,7 @@ struct Server::Impl {
                       s->device, reason));
   }
 
-  // --- messages, on the io thread
-  // -------------------------------------------------------------
+  // --- messages, on the io thread ----------------------------------------------------------------
 
   void on_message(const SessionPtr& s, wire::Message&& message) {
     const auto type = wire::type_of(message);
@@ -197,6 +219,19 @@ struct Server::Impl {
         eo.weight_seed = hello.weight_seed;
         eo.side = Side::server;
         s->executor = std::make_unique<Executor>(*s->model, eo);
+        // On the threads that will compute: oneDNN's first run on a thread is slow.
+        std::exception_ptr warm_up_error;
+        std::mutex error_mutex;
+        pool.run_on_each([&] {
+          try {
+            warm_up(*s->executor);
+          } catch (...) {
+            std::lock_guard lock(error_mutex);
+            warm_up_error = std::current_exception();
+          }
+        });
+        if (warm_up_error)
+          std::rethrow_exception(warm_up_error);
         s->channel->set_max_payload(wire::max_payload_for(*s->model));
         s->ready = true;
         s->channel->send(wire::Ready{s->model->name(), static_cast<std::uint32_t>(s->model->size()),
@@ -240,7 +275,7 @@ struct Server::Impl {
 
   void on_fetch(const SessionPtr& s, const wire::Fetch& f) {
     const auto task = checked_task(s, f.task, wire::MessageType::fetch);
-    codec.post([this, s, f, task] {
+    auto job = [this, s, f, task] {
       if (s->closed)
         return;
       try {
@@ -254,14 +289,16 @@ struct Server::Impl {
         s->channel->fail(fmt::format("fetch of '{}' for inference {} failed: {}",
                                      s->graph->task_name(task), f.inference, e.what()));
       }
-    });
+    };
+    if (wire::tensor_payload_bytes(*s->graph, task, f.precision) <= wire::kInlineCodecBytes)
+      job();
+    else
+      codec.post(std::move(job));
   }
 
-  // --- work, off the io thread
-  // ----------------------------------------------------------------
+  // --- work, off the io thread -------------------------------------------------------------------
 
-  // The tensor under `key`, decoded (and kept decoded) if it arrived encoded;
-  // null when absent.
+  // The tensor under `key`, decoded (and kept decoded) if it arrived encoded; null if absent.
   std::shared_ptr<const Tensor> tensor_of(const SessionPtr& s, Key key, TaskId task) {
     std::shared_ptr<const wire::Tensor> encoded;
     {

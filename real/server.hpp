@@ -16,6 +16,13 @@
 
 namespace tandem::real {
 
+class Executor;
+
+// Runs every layer once on a seeded input, so no measured run is oneDNN's first (primitive JIT,
+// first-touch page faults: ten times slower). Opaque layers are skipped: they only wait. Both
+// sides do it before the run starts (the server before it answers ready).
+void warm_up(Executor& executor);
+
 struct ServerOptions {
   std::string host = "127.0.0.1";
   std::uint16_t port = 0; // 0: the system picks a free port (see Server::port())

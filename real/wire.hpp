@@ -36,6 +36,10 @@ inline constexpr std::size_t kHeaderBytes = 12;
 // The limit before a hello set up a model: control messages only.
 inline constexpr std::uint32_t kHandshakeMaxPayload = 64 * 1024;
 inline constexpr std::uint32_t kMaxStringBytes = 4096;
+// Tensors up to this many bytes are encoded and decoded on the thread that holds them; larger ones
+// on a codec thread, so a big tensor never holds up the io thread. Each hand-off between threads
+// costs a scheduler wake-up, which on a busy machine can be milliseconds.
+inline constexpr std::size_t kInlineCodecBytes = 256 * 1024;
 // Fixed fields of a tensor message before its data.
 inline constexpr std::uint32_t kTensorFieldBytes = 8 + 8 + 4 + 2;
 

@@ -1,9 +1,11 @@
 #pragma once
 // A fixed set of threads running posted jobs in FIFO order: the server's compute pool, and on the
 // device a compute thread and a codec thread. Jobs must not throw (catch inside and report).
+// run_on_each must not be called from one of the queue's own threads, nor after stop().
 #include <condition_variable>
 #include <deque>
 #include <functional>
+#include <latch>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -29,6 +31,20 @@ public:
       jobs_.push_back(std::move(job));
     }
     cv_.notify_one();
+  }
+
+  // Runs `job` once on every thread (each takes one copy and waits until all have one), and
+  // returns when all are done: per-thread warm-up (OpenMP teams, malloc arenas are per thread).
+  void run_on_each(const std::function<void()>& job) {
+    const auto n = static_cast<std::ptrdiff_t>(threads_.size());
+    std::latch started(n), done(n);
+    for (std::ptrdiff_t i = 0; i < n; ++i)
+      post([&] {
+        started.arrive_and_wait();
+        job();
+        done.count_down();
+      });
+    done.wait();
   }
 
   void stop() {

@@ -68,25 +68,85 @@ std::vector<Seconds> PlanningContext::tails(const std::vector<bool>& on_device,
   return cut;
 }
 
-std::vector<std::uint32_t> PlanningContext::list_order(const std::vector<bool>& on_device,
+std::vector<std::uint32_t> PlanningContext::list_order(const std::vector<bool>& subset,
                                                        const std::vector<std::uint32_t>& rank) const {
   const auto& p = problem_;
   std::vector<std::uint32_t> missing(size(), 0);
-  for (std::uint32_t t = 0; t < size(); ++t)
-    if (on_device[t])
-      missing[t] = static_cast<std::uint32_t>(p.inputs[t].size());
   using Item = std::pair<std::uint32_t, std::uint32_t>; // (rank, task)
   std::priority_queue<Item, std::vector<Item>, std::greater<>> ready;
-  ready.push({rank[p.input], p.input});
+  for (std::uint32_t t = 0; t < size(); ++t) {
+    if (!subset[t])
+      continue;
+    for (auto in : p.inputs[t])
+      missing[t] += subset[in];
+    if (missing[t] == 0)
+      ready.push({rank[t], t});
+  }
   std::vector<std::uint32_t> order;
   while (!ready.empty()) {
     const auto t = ready.top().second;
     ready.pop();
     order.push_back(t);
     for (auto c : p.consumers[t])
-      if (on_device[c] && --missing[c] == 0)
+      if (subset[c] && --missing[c] == 0)
         ready.push({rank[c], c});
   }
+  return order;
+}
+
+std::vector<std::uint32_t> PlanningContext::merged_order(const std::vector<bool>& subset,
+                                                         const std::vector<Job>& jobs) const {
+  const auto& p = problem_;
+  const auto n = size();
+  std::vector<std::uint32_t> local(n, ~0u), global;
+  for (auto t : p.order)
+    if (subset[t]) {
+      local[t] = static_cast<std::uint32_t>(global.size());
+      global.push_back(t);
+    }
+  std::vector<Job> local_jobs(global.size());
+  std::vector<std::int32_t> parent(global.size(), -1);
+  std::vector<std::uint32_t> tie(global.size());
+  for (std::size_t i = 0; i < global.size(); ++i) {
+    const auto t = global[i];
+    local_jobs[i] = jobs[t];
+    tie[i] = static_cast<std::uint32_t>(i);
+    std::uint32_t latest = ~0u;
+    for (auto in : p.inputs[t])
+      if (subset[in] && (latest == ~0u || position(in) > position(latest)))
+        latest = in;
+    if (latest != ~0u)
+      parent[i] = static_cast<std::int32_t>(local[latest]);
+  }
+  const auto seq = merge_out_forest(local_jobs, parent, tie);
+  std::vector<std::uint32_t> rank(n, static_cast<std::uint32_t>(n));
+  for (std::size_t i = 0; i < seq.size(); ++i)
+    rank[global[seq[i]]] = static_cast<std::uint32_t>(i);
+  return list_order(subset, rank);
+}
+
+std::vector<std::uint32_t>
+PlanningContext::server_johnson_order(const std::vector<bool>& on_device) const {
+  const auto& p = problem_;
+  std::vector<bool> server(size());
+  std::vector<Job> jobs(size());
+  for (std::uint32_t t = 0; t < size(); ++t) {
+    server[t] = !on_device[t];
+    jobs[t] = {p.server_s[t], p.is_output[t] ? p.downlink_s[t] : 0.0};
+  }
+  return merged_order(server, jobs);
+}
+
+std::vector<std::uint32_t>
+PlanningContext::server_tail_order(const std::vector<bool>& on_device) const {
+  std::vector<Seconds> tail;
+  tails(on_device, &tail);
+  std::vector<std::uint32_t> order;
+  for (auto t : problem_.order)
+    if (!on_device[t])
+      order.push_back(t);
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::uint32_t x, std::uint32_t y) { return tail[x] > tail[y]; });
   return order;
 }
 
@@ -106,18 +166,11 @@ Keys keys_of(const PlanningContext& ctx, const Candidate& c) {
   const int big = static_cast<int>(n);
   for (std::size_t i = 0; i < c.device_order.size(); ++i)
     compute[c.device_order[i]] = static_cast<int>(i);
-  // ASSUMPTION(duan-wu): the paper sequences only the device; on the server, tasks ready at the
-  // same moment go longest remaining path first, and outputs come back in that order too.
-  std::vector<Seconds> server_tail;
-  ctx.tails(c.on_device, &server_tail);
-  std::vector<std::uint32_t> server_tasks;
-  for (std::uint32_t t = 0; t < n; ++t)
-    if (!c.on_device[t])
-      server_tasks.push_back(t);
-  std::sort(server_tasks.begin(), server_tasks.end(), [&](std::uint32_t x, std::uint32_t y) {
-    return server_tail[x] != server_tail[y] ? server_tail[x] > server_tail[y]
-                                            : ctx.position(x) < ctx.position(y);
-  });
+  // ASSUMPTION(duan-wu): the paper sequences only the device. The server side is sequenced the
+  // same way, as a flow shop of server compute then download (it only breaks ties: the server
+  // queue is FIFO by readiness), and outputs come back in that order.
+  const auto server_tasks =
+      c.server_order.empty() ? ctx.server_johnson_order(c.on_device) : c.server_order;
   for (std::size_t i = 0; i < server_tasks.size(); ++i) {
     compute[server_tasks[i]] = big + static_cast<int>(i);
     transfer[server_tasks[i]] = big + static_cast<int>(i);

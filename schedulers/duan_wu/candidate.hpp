@@ -18,6 +18,7 @@ struct Candidate {
   std::vector<bool> on_device;              // index = task; holds the input, closed under inputs
   std::vector<std::uint32_t> device_order;  // the device's tasks in compute order (a topological order)
   std::vector<std::uint32_t> uplink_order;  // the tensors to send in send order; empty: compute order
+  std::vector<std::uint32_t> server_order;  // server ties and downloads; empty: server_johnson_order
   Seconds latency_s = std::numeric_limits<Seconds>::infinity();
 };
 
@@ -53,7 +54,7 @@ public:
                              std::vector<Seconds>* server_tail = nullptr) const;
 
   // The plan executing `c`: device priorities = compute order, uplink = `uplink_order` (or the
-  // compute order), server ties and downloads by longest remaining server path.
+  // compute order), server ties and downloads = `server_order` (or server_johnson_order).
   Plan plan_of(const Candidate& c) const;
   // Fills c.latency_s with what the runtime measures for plan_of(c).
   Seconds evaluate(Candidate& c) const;
@@ -62,10 +63,19 @@ public:
   // Device-only and server-only (the input alone on the device).
   Candidate device_only() const;
   Candidate server_only() const;
-  // A topological order of the device set, earliest `rank` first among ready tasks (repairs a
-  // sequence that respects only part of the precedence).
-  std::vector<std::uint32_t> list_order(const std::vector<bool>& on_device,
+  // A topological order of the tasks in `subset`, lowest `rank` first among those whose inputs in
+  // the subset are done (repairs a sequence that respects only part of the precedence).
+  std::vector<std::uint32_t> list_order(const std::vector<bool>& subset,
                                         const std::vector<std::uint32_t>& rank) const;
+  // Composite-job merging (flow_shop.hpp) over `subset` thinned to an out-forest (each task keeps
+  // its input in the subset computed last in the topological order), repaired by list_order.
+  // Optimal for F2 || Cmax when the subset is an out-forest; a heuristic otherwise.
+  std::vector<std::uint32_t> merged_order(const std::vector<bool>& subset,
+                                          const std::vector<Job>& jobs) const;
+  // The server side as a second flow shop: server compute, then the download of model outputs.
+  std::vector<std::uint32_t> server_johnson_order(const std::vector<bool>& on_device) const;
+  // Server tasks by longest remaining server path (plus latency and download) first.
+  std::vector<std::uint32_t> server_tail_order(const std::vector<bool>& on_device) const;
 
 private:
   SystemView view_;

@@ -52,7 +52,7 @@ struct PathSearch {
   std::vector<Group> groups;
   std::vector<std::size_t> choice;
   Candidate best;
-  std::uint64_t nodes = 0;
+  std::uint64_t work = 0;
   bool exhausted = false;
 
   Job input_job(std::size_t depth) const {
@@ -109,19 +109,22 @@ struct PathSearch {
   }
 
   void run(std::size_t depth) {
+    // Work: a bound costs one unit per group, an exact evaluation one per task.
+    work += groups.size();
+    if (work > budget) {
+      exhausted = true;
+      return;
+    }
+    if (depth > 0 && bound(depth) >= best.latency_s * (1 - 1e-12))
+      return;
     if (depth == groups.size()) {
+      work += ctx.size();
       auto c = build();
       ctx.evaluate(c);
       if (c.latency_s < best.latency_s)
         best = std::move(c);
       return;
     }
-    if (++nodes > budget) {
-      exhausted = true;
-      return;
-    }
-    if (depth > 0 && bound(depth) >= best.latency_s * (1 + 1e-12))
-      return;
     for (std::size_t k = 0; k < groups[depth].options.size() && !exhausted; ++k) {
       choice[depth] = k;
       run(depth + 1);
@@ -246,7 +249,7 @@ DuanResult duan_path_schedule(const PlanningContext& ctx, const DuanPathOptions&
                               r.plan.note);
     return r;
   }
-  PathSearch search{ctx, *structure, options.node_budget, {}, {}, Candidate{}};
+  PathSearch search{ctx, *structure, options.work_budget, {}, {}, Candidate{}};
   auto device_only = ctx.device_only();
   ctx.evaluate(device_only);
   search.best = device_only;

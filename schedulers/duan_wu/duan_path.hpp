@@ -29,8 +29,9 @@ struct PathStructure {
 std::optional<PathStructure> path_structure(const exact::Problem& problem);
 
 struct DuanPathOptions {
-  // Search nodes (partial choices of cut positions); past it the best choice found is kept.
-  std::uint64_t node_budget = 200000;
+  // Search work (a bound costs one unit per path, an exact evaluation one per task); past it the
+  // best choice found so far is kept. Deterministic (no clock).
+  std::uint64_t work_budget = 2000000;
 };
 
 DuanResult duan_path_schedule(const PlanningContext& ctx, const DuanPathOptions& options = {});

@@ -1,6 +1,8 @@
 #include "schedulers/duan_wu/duan_topo.hpp"
 
 #include <algorithm>
+#include <map>
+#include <numeric>
 #include <set>
 
 #include <fmt/format.h>
@@ -9,44 +11,6 @@
 
 namespace tandem::duan_wu {
 namespace {
-
-// Composite-job merging on the device set, with the DAG thinned to an out-tree: each task keeps
-// only its input computed last in the graph's topological order. The merged sequence may then
-// break another input's precedence; list_order repairs it into a topological order.
-// ASSUMPTION(duan-wu): the paper's topological-sort heuristic is not retrieved; this spanning-tree
-// merge plus repair is our reconstruction (seeds.md §2.3 (c) suggests Johnson priorities of path
-// composites over a topological order).
-std::vector<std::uint32_t> merged_rank(const PlanningContext& ctx,
-                                       const std::vector<bool>& on_device,
-                                       const std::vector<Job>& jobs) {
-  const auto& p = ctx.problem();
-  const auto n = ctx.size();
-  std::vector<std::uint32_t> local(n, ~0u), global;
-  for (auto t : p.order)
-    if (on_device[t]) {
-      local[t] = static_cast<std::uint32_t>(global.size());
-      global.push_back(t);
-    }
-  std::vector<Job> local_jobs(global.size());
-  std::vector<std::int32_t> parent(global.size(), -1);
-  std::vector<std::uint32_t> tie(global.size());
-  for (std::size_t i = 0; i < global.size(); ++i) {
-    const auto t = global[i];
-    local_jobs[i] = jobs[t];
-    tie[i] = static_cast<std::uint32_t>(i);
-    std::uint32_t latest = ~0u;
-    for (auto in : p.inputs[t])
-      if (latest == ~0u || ctx.position(in) > ctx.position(latest))
-        latest = in;
-    if (latest != ~0u)
-      parent[i] = static_cast<std::int32_t>(local[latest]);
-  }
-  const auto seq = merge_out_forest(local_jobs, parent, tie);
-  std::vector<std::uint32_t> rank(n, static_cast<std::uint32_t>(n));
-  for (std::size_t i = 0; i < seq.size(); ++i)
-    rank[global[seq[i]]] = static_cast<std::uint32_t>(i);
-  return rank;
-}
 
 std::vector<std::uint32_t> by_tail(const std::vector<std::uint32_t>& device_order,
                                    const std::vector<Seconds>& tail,
@@ -60,9 +24,95 @@ std::vector<std::uint32_t> by_tail(const std::vector<std::uint32_t>& device_orde
   return up;
 }
 
+// A topological order of the whole graph, lowest key first among ready tasks.
+std::vector<std::uint32_t> keyed_order(const PlanningContext& ctx,
+                                       const std::vector<double>& key) {
+  const auto n = ctx.size();
+  std::vector<std::uint32_t> ids(n);
+  std::iota(ids.begin(), ids.end(), 0u);
+  std::stable_sort(ids.begin(), ids.end(), [&](std::uint32_t x, std::uint32_t y) {
+    return key[x] != key[y] ? key[x] < key[y] : ctx.position(x) < ctx.position(y);
+  });
+  std::vector<std::uint32_t> rank(n);
+  for (std::uint32_t i = 0; i < n; ++i)
+    rank[ids[i]] = i;
+  return ctx.list_order(std::vector<bool>(n, true), rank);
+}
+
+// `on` with v and everything it needs added (v off), or v and everything needing it removed.
+std::vector<bool> toggled(const exact::Problem& p, std::vector<bool> on, std::uint32_t v) {
+  const bool add = !on[v];
+  std::vector<std::uint32_t> stack{v};
+  on[v] = add;
+  while (!stack.empty()) {
+    const auto t = stack.back();
+    stack.pop_back();
+    for (auto u : add ? p.inputs[t] : p.consumers[t])
+      if (on[u] != add) {
+        on[u] = add;
+        stack.push_back(u);
+      }
+  }
+  return on;
+}
+
+// Moves one item earlier in the compute order (where precedence allows), the uplink order or the
+// server order, kept when the exact latency drops, until a pass finds nothing or the evaluation
+// budget is spent.
+// ASSUMPTION(duan-wu): this polishing is ours (the merge is only optimal on trees).
+void polish(const PlanningContext& ctx, Candidate& c, std::uint64_t budget) {
+  const auto& p = ctx.problem();
+  if (c.uplink_order.empty())
+    for (auto t : c.device_order)
+      if (ctx.is_cut(c.on_device, t))
+        c.uplink_order.push_back(t);
+  if (c.server_order.empty())
+    c.server_order = ctx.server_johnson_order(c.on_device);
+  auto reads = [&](std::uint32_t consumer, std::uint32_t producer) {
+    return std::find(p.inputs[consumer].begin(), p.inputs[consumer].end(), producer) !=
+           p.inputs[consumer].end();
+  };
+  for (int pass = 0; pass < 3; ++pass) {
+    bool improved = false;
+    for (auto* seq : {&c.device_order, &c.uplink_order, &c.server_order}) {
+      auto& s = *seq;
+      const bool device = seq == &c.device_order;
+      for (std::size_t i = 1; i < s.size(); ++i) {
+        // Slide s[i] down one place at a time, so each try is one swap away from the last.
+        const Seconds before = c.latency_s;
+        const auto keep = s;
+        bool moved = false;
+        for (std::size_t j = i; j-- > 0;) {
+          if (device && (s[j] == p.input || reads(s[j + 1], s[j])))
+            break;
+          if (ctx.evaluations() >= budget) {
+            s = keep;
+            c.latency_s = before;
+            return;
+          }
+          std::swap(s[j], s[j + 1]);
+          if (ctx.evaluate(c) < before * (1 - 1e-12)) {
+            moved = true;
+            break;
+          }
+        }
+        if (moved) {
+          improved = true;
+        } else {
+          s = keep;
+          c.latency_s = before;
+        }
+      }
+    }
+    if (!improved)
+      return;
+  }
+}
+
 } // namespace
 
-Candidate duan_topo_order(const PlanningContext& ctx, const std::vector<bool>& on_device) {
+Candidate duan_topo_order(const PlanningContext& ctx, const std::vector<bool>& on_device,
+                          bool thorough) {
   const auto& p = ctx.problem();
   const auto n = ctx.size();
   Candidate base;
@@ -76,20 +126,16 @@ Candidate duan_topo_order(const PlanningContext& ctx, const std::vector<bool>& o
     cut[t] = ctx.is_cut(on_device, t);
     any_cut |= cut[t];
   }
-  ctx.evaluate(base);
-  if (!any_cut)
+  if (!any_cut) {
+    ctx.evaluate(base);
     return base; // device-only: every topological order computes the same sum
-  Candidate best = base;
-  auto consider = [&](Candidate c) {
-    ctx.evaluate(c);
-    if (c.latency_s < best.latency_s)
-      best = std::move(c);
-  };
+  }
   // Duan-Wu §2.3: Johnson priorities of (device time, upload time), merged as composites.
   const auto jobs = ctx.jobs(on_device);
-  const auto tail = ctx.tails(on_device);
+  std::vector<Seconds> server_tail;
+  const auto tail = ctx.tails(on_device, &server_tail);
   Candidate johnson = base;
-  johnson.device_order = ctx.list_order(on_device, merged_rank(ctx, on_device, jobs));
+  johnson.device_order = ctx.merged_order(on_device, jobs);
   // With server time: what follows an upload (latency, server path, download) counts as upload
   // time, as the CDS heuristic folds the later machines of a flow shop into the second one.
   // ASSUMPTION(duan-wu): "server time taken into account" is our extension; the paper's model has
@@ -99,19 +145,31 @@ Candidate duan_topo_order(const PlanningContext& ctx, const std::vector<bool>& o
     if (cut[t])
       long_jobs[t].b += tail[t];
   Candidate tailed = base;
-  tailed.device_order = ctx.list_order(on_device, merged_rank(ctx, on_device, long_jobs));
-  // The uplink in compute order (FIFO) or longest remaining server path first.
-  for (const auto* c : {&johnson, &tailed}) {
-    consider(*c);
-    Candidate critical = *c;
-    critical.uplink_order = by_tail(c->device_order, tail, cut);
-    consider(std::move(critical));
-  }
-  {
-    Candidate critical = base;
-    critical.uplink_order = by_tail(base.device_order, tail, cut);
-    consider(std::move(critical));
-  }
+  tailed.device_order = ctx.merged_order(on_device, long_jobs);
+
+  Candidate best;
+  auto consider = [&](Candidate c) {
+    ctx.evaluate(c);
+    if (c.latency_s < best.latency_s)
+      best = std::move(c);
+  };
+  consider(johnson);
+  consider(tailed);
+  consider(base);
+  if (!thorough)
+    return best;
+  // The uplink in compute order (FIFO) or longest remaining server path first; the server side
+  // by its own Johnson merge or longest path first.
+  const auto server_by_tail = ctx.server_tail_order(on_device);
+  for (const auto* c : {&johnson, &tailed, &base})
+    for (int variant = 1; variant < 4; ++variant) {
+      Candidate v = *c;
+      if (variant & 1)
+        v.uplink_order = by_tail(c->device_order, tail, cut);
+      if (variant & 2)
+        v.server_order = server_by_tail;
+      consider(std::move(v));
+    }
   return best;
 }
 
@@ -132,71 +190,146 @@ DuanResult duan_topo_schedule(const PlanningContext& ctx, const DuanTopoOptions&
     ctx.evaluate(c);
     return finish(c, "link unusable");
   }
-  const std::uint64_t budget =
-      std::max<std::uint64_t>(options.min_evaluations, options.work_budget / std::max<std::size_t>(n, 1));
-  std::set<std::vector<bool>> seen;
-  Candidate best;
-  auto try_set = [&](const std::vector<bool>& on_device) {
-    if (!seen.insert(on_device).second)
-      return false;
-    auto c = duan_topo_order(ctx, on_device);
-    if (c.latency_s < best.latency_s) {
-      best = std::move(c);
-      return true;
-    }
-    return false;
+  const std::uint64_t budget = ctx.evaluations() +
+                               std::max<std::uint64_t>(options.min_evaluations,
+                                                       options.work_budget / std::max<std::size_t>(n, 1));
+  // Screening: device sets that are prefixes of topological orders (Duan-Wu §2.3 (c)), each
+  // sequenced by the Johnson merge only: the graph's order, the order Johnson merging prefers
+  // when every layer could be a cut, cheapest device layers first, smallest tensors first.
+  // ASSUMPTION(duan-wu): which topological orders the paper cuts is not retrieved; these four
+  // are ours.
+  struct Scored {
+    Seconds latency_s;
+    std::vector<bool> on_device;
   };
-  // Duan-Wu §2.3 (c): device sets are prefixes of topological orders: the graph's own, and the
-  // one Johnson merging prefers when every layer could be a cut.
-  auto prefixes = [&](const std::vector<std::uint32_t>& order) {
+  std::vector<Scored> screened;
+  std::set<std::vector<bool>> seen;
+  auto screen = [&](const std::vector<std::uint32_t>& order) {
     std::vector<bool> on(n, false);
     on[p.input] = true;
-    try_set(on);
-    for (auto t : order) {
-      if (t == p.input)
-        continue;
-      on[t] = true;
-      try_set(on);
-    }
+    auto add = [&] {
+      if (!seen.insert(on).second)
+        return;
+      Candidate c;
+      c.on_device = on;
+      c.device_order = ctx.merged_order(on, ctx.jobs(on));
+      screened.push_back({ctx.evaluate(c), on});
+    };
+    add();
+    for (auto t : order)
+      if (t != p.input) {
+        on[t] = true;
+        add();
+      }
   };
-  prefixes(p.order);
+  screen(p.order);
   {
-    const std::vector<bool> all(n, true);
     std::vector<Job> jobs(n);
     for (std::uint32_t t = 0; t < n; ++t)
       jobs[t] = {p.device_s[t], p.consumers[t].empty() ? 0.0 : p.uplink_s[t]};
-    prefixes(ctx.list_order(all, merged_rank(ctx, all, jobs)));
+    screen(ctx.merged_order(std::vector<bool>(n, true), jobs));
   }
-  // Local search: add a layer whose inputs are all on the device, or return one whose consumers
-  // are all on the server, while the exact latency improves (first improvement, in topological
-  // order).
+  screen(keyed_order(ctx, p.device_s));
+  screen(keyed_order(ctx, p.uplink_s));
+  std::stable_sort(screened.begin(), screened.end(), [](const Scored& x, const Scored& y) {
+    return x.latency_s < y.latency_s;
+  });
+
+  // Local search from the best few: add a layer with everything it needs, return one to the
+  // server with everything that needs it, or stop sending a tensor by adding all its consumers
+  // (the best such move); when none improves, a return and an add at once (the first that
+  // improves). Device sets already scored are not scored again.
   // ASSUMPTION(duan-wu): the local search is ours; the paper's heuristic is one pass.
-  bool improved = true;
+  std::map<std::vector<bool>, Candidate> scored;
   bool exhausted = false;
-  while (improved && !exhausted) {
-    improved = false;
-    for (auto v : p.order) {
-      if (v == p.input)
-        continue;
-      if (ctx.evaluations() >= budget) {
-        exhausted = true;
-        break;
-      }
-      auto on = best.on_device;
-      if (on[v]) {
-        if (std::any_of(p.consumers[v].begin(), p.consumers[v].end(),
-                        [&](std::uint32_t c) { return on[c]; }))
-          continue;
-        on[v] = false;
-      } else {
-        if (std::any_of(p.inputs[v].begin(), p.inputs[v].end(),
-                        [&](std::uint32_t i) { return !on[i]; }))
-          continue;
-        on[v] = true;
-      }
-      improved |= try_set(on);
+  auto score = [&](const std::vector<bool>& on) -> const Candidate* {
+    if (!on[p.input])
+      return nullptr;
+    auto it = scored.find(on);
+    if (it != scored.end())
+      return &it->second;
+    if (ctx.evaluations() >= budget) {
+      exhausted = true;
+      return nullptr;
     }
+    return &scored.emplace(on, duan_topo_order(ctx, on, false)).first->second;
+  };
+  // Starts: the four best screened sets, then server-only and device-only (the two ends).
+  std::vector<std::vector<bool>> starts;
+  for (std::size_t s = 0; s < std::min<std::size_t>(4, screened.size()); ++s)
+    starts.push_back(screened[s].on_device);
+  starts.push_back(ctx.server_only().on_device);
+  starts.push_back(ctx.device_only().on_device);
+  std::set<std::vector<bool>> started;
+  Candidate best;
+  for (const auto& start : starts) {
+    if (exhausted)
+      break;
+    if (!started.insert(start).second)
+      continue;
+    const auto* start_c = score(start);
+    if (!start_c)
+      break;
+    auto current = *start_c;
+    auto better = [&](const Candidate* c) {
+      return c && c->latency_s < current.latency_s * (1 - 1e-12);
+    };
+    for (bool improved = true; improved && !exhausted;) {
+      improved = false;
+      const Candidate* step = nullptr;
+      auto consider = [&](const std::vector<bool>& on) {
+        const auto* c = score(on);
+        if (better(c) && (!step || c->latency_s < step->latency_s))
+          step = c;
+      };
+      for (auto v : p.order) {
+        if (v != p.input)
+          consider(toggled(p, current.on_device, v));
+        // Stop sending v: every consumer of v joins the device with what it needs.
+        if (!exhausted && ctx.is_cut(current.on_device, v)) {
+          auto on = current.on_device;
+          for (auto c : p.consumers[v])
+            if (!on[c])
+              on = toggled(p, on, c);
+          consider(on);
+        }
+        if (exhausted)
+          break;
+      }
+      if (step) {
+        current = *step;
+        improved = true;
+        continue;
+      }
+      if (exhausted)
+        break;
+      for (auto v : p.order) {
+        if (v == p.input || !current.on_device[v])
+          continue;
+        const auto without = toggled(p, current.on_device, v);
+        for (auto w : p.order) {
+          if (without[w] || (w == v))
+            continue;
+          if (const auto* c = score(toggled(p, without, w)); better(c)) {
+            current = *c;
+            improved = true;
+            break;
+          }
+          if (exhausted)
+            break;
+        }
+        if (improved || exhausted)
+          break;
+      }
+    }
+    if (current.latency_s < best.latency_s)
+      best = std::move(current);
   }
+  // Every order variant on the winner, then adjacent swaps in its three sequences.
+  auto polished = duan_topo_order(ctx, best.on_device, true);
+  if (polished.latency_s < best.latency_s)
+    best = std::move(polished);
+  polish(ctx, best, budget);
   result.searched_all = !exhausted;
   return finish(best, exhausted ? "local search stopped by its budget" : "");
 }

@@ -16,12 +16,14 @@ namespace tandem::duan_wu {
 struct DuanTopoOptions {
   // Exact evaluations the local search may spend, scaled by the graph: at most
   // max(min_evaluations, work_budget / tasks). Deterministic (no clock).
-  std::uint64_t min_evaluations = 4000;
-  std::uint64_t work_budget = 400000;
+  std::uint64_t min_evaluations = 3000;
+  std::uint64_t work_budget = 600000;
 };
 
-// The best compute and uplink order duan-topo finds for one device set (scored exactly).
-Candidate duan_topo_order(const PlanningContext& ctx, const std::vector<bool>& on_device);
+// The best compute, uplink and server order duan-topo finds for one device set (scored exactly):
+// three compute orders with the default uplink and server orders, or (thorough) every variant.
+Candidate duan_topo_order(const PlanningContext& ctx, const std::vector<bool>& on_device,
+                          bool thorough = true);
 
 // The whole heuristic on a prepared context.
 DuanResult duan_topo_schedule(const PlanningContext& ctx, const DuanTopoOptions& options = {});

@@ -39,7 +39,7 @@ std::vector<std::uint32_t> merged_sequence(const PlanningContext& ctx,
 struct TreeSearch {
   const PlanningContext& ctx;
   std::uint64_t budget;
-  std::uint64_t nodes = 0;
+  std::uint64_t work = 0;
   bool exhausted = false;
   std::vector<bool> on, decided;
   Candidate best;
@@ -87,28 +87,31 @@ struct TreeSearch {
       for (auto v : forced)
         decided[v] = false;
     };
-    if (i == p.order.size()) {
+    const bool leaf = i == p.order.size();
+    if (!leaf && p.order[i] == p.input) {
+      on[p.input] = decided[p.input] = true;
+      run(i + 1);
+      decided[p.input] = false;
+      undo();
+      return;
+    }
+    // Work: a bound (one merge) costs one unit per task, so does an exact evaluation.
+    work += ctx.size() * (leaf ? 2 : 1);
+    if (work > budget) {
+      exhausted = true;
+      undo();
+      return;
+    }
+    if (bound() >= best.latency_s * (1 - 1e-12)) {
+      undo();
+      return;
+    }
+    if (leaf) {
       consider(on);
       undo();
       return;
     }
     const auto v = p.order[i];
-    if (v == p.input) {
-      on[v] = decided[v] = true;
-      run(i + 1);
-      decided[v] = false;
-      undo();
-      return;
-    }
-    if (++nodes > budget) {
-      exhausted = true;
-      undo();
-      return;
-    }
-    if (bound() >= best.latency_s * (1 + 1e-12)) {
-      undo();
-      return;
-    }
     decided[v] = true;
     on[v] = true;
     run(i + 1);
@@ -149,7 +152,7 @@ DuanResult duan_tree_schedule(const PlanningContext& ctx, const DuanTreeOptions&
                               r.plan.note);
     return r;
   }
-  TreeSearch search{ctx, options.node_budget, 0, false, std::vector<bool>(ctx.size(), false),
+  TreeSearch search{ctx, options.work_budget, 0, false, std::vector<bool>(ctx.size(), false),
                     std::vector<bool>(ctx.size(), false), Candidate{}};
   // A first incumbent: device-only, server-only and the prefixes of the topological order.
   search.consider(ctx.device_only().on_device);

@@ -14,8 +14,9 @@
 namespace tandem::duan_wu {
 
 struct DuanTreeOptions {
-  // Branching nodes (each costs one merge); past it the best device set found so far is kept.
-  std::uint64_t node_budget = 50000;
+  // Search work (a bound or an exact evaluation costs one unit per task); past it the best device
+  // set found so far is kept. Deterministic (no clock).
+  std::uint64_t work_budget = 2000000;
 };
 
 // Every task but the input reads exactly one tensor.

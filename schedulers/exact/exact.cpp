@@ -51,7 +51,9 @@ struct Search {
   Plan best_plan;
   std::uint64_t nodes = 0;
 
-  bool hopeless(Seconds bound) const { return bound >= best_s * (1 + 1e-12); }
+  // A branch that cannot improve on the incumbent by more than 1e-12 (relative) is dropped:
+  // ties would otherwise be enumerated in full (every order of a device-only set, say).
+  bool hopeless(Seconds bound) const { return bound >= best_s * (1 - 1e-12); }
 
   // Every schedule a plan can produce for this device set: at each moment a resource could start
   // one of several queued items, try each (the start orders are then the plan's priorities).

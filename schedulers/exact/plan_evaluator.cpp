@@ -12,6 +12,7 @@ namespace tandem::exact {
 namespace {
 
 constexpr Seconds kInf = std::numeric_limits<Seconds>::infinity();
+const std::vector<int> kNoKeys;
 
 std::uint8_t bit_of(Side s) { return s == Side::device ? 1 : 2; }
 int slot_of(Side s) { return s == Side::device ? 0 : 1; }
@@ -74,8 +75,9 @@ Priorities Priorities::of(const Plan& plan, const TaskGraph& graph) {
   return pr;
 }
 
-Simulation::Simulation(const Problem& problem, const std::vector<Side>& placement)
-    : p_(&problem), placement_(&placement) {
+Simulation::Simulation(const Problem& problem, const std::vector<Side>& placement,
+                       const Priorities* keys)
+    : p_(&problem), placement_(&placement), keys_(keys) {
   const auto n = problem.size();
   if (placement.size() != n)
     throw Error(fmt::format("exact::Simulation: {} placement entries for {} tasks",
@@ -117,7 +119,8 @@ bool Simulation::advance() {
                   "delivers a tensor?)");
     if (!running_.empty() && next_completion <= next_delivery) {
       now_ = next_completion;
-      std::vector<Activity> batch;
+      auto& batch = activity_batch_;
+      batch.clear();
       for (std::size_t i = 0; i < running_.size();) {
         if (running_[i].end_s == now_) {
           batch.push_back(running_[i]);
@@ -136,7 +139,8 @@ bool Simulation::advance() {
       }
     } else {
       now_ = next_delivery;
-      std::vector<Delivery> batch;
+      auto& batch = delivery_batch_;
+      batch.clear();
       for (std::size_t i = 0; i < deliveries_.size();) {
         if (deliveries_[i].time_s <= now_) {
           batch.push_back(deliveries_[i]);
@@ -164,6 +168,18 @@ bool Simulation::advance() {
 // resources are served does not matter: each has its own queue, and what one starts cannot enqueue
 // anything before the next event.
 bool Simulation::dispatch() {
+  if (keys_) {
+    // The runtime's choice: each queue is sorted, its lowest key last.
+    if (!device_busy_ && !device_queue_.empty())
+      start(Resource::device, device_queue_.back());
+    if (!uplink_busy_ && !uplink_queue_.empty())
+      start(Resource::uplink, uplink_queue_.back());
+    while (server_busy_ < p_->server_workers && !server_queue_.empty())
+      start(Resource::server, server_queue_.back().task);
+    if (!downlink_busy_ && !downlink_queue_.empty())
+      start(Resource::downlink, downlink_queue_.back());
+    return false;
+  }
   auto single = [&](bool busy, std::vector<std::uint32_t>& queue, Resource r) {
     if (busy || queue.empty())
       return false;
@@ -199,7 +215,12 @@ bool Simulation::dispatch() {
 void Simulation::choose(std::uint32_t task) { start(choosing_, task); }
 
 void Simulation::start(Resource r, std::uint32_t task) {
+  // Sorted queues lose their last item; unordered ones swap the item out.
   auto take = [&](std::vector<std::uint32_t>& queue) {
+    if (!queue.empty() && queue.back() == task) {
+      queue.pop_back();
+      return;
+    }
     auto it = std::find(queue.begin(), queue.end(), task);
     if (it == queue.end())
       throw Error(fmt::format("exact::Simulation: task {} is not queued", task));
@@ -216,12 +237,16 @@ void Simulation::start(Resource r, std::uint32_t task) {
     compute_rank_[task] = started_[0]++;
     break;
   case Resource::server: {
-    auto it = std::find_if(server_queue_.begin(), server_queue_.end(),
-                           [&](const ServerItem& s) { return s.task == task; });
-    if (it == server_queue_.end())
-      throw Error(fmt::format("exact::Simulation: task {} is not queued", task));
-    *it = server_queue_.back();
-    server_queue_.pop_back();
+    if (server_queue_.back().task == task) {
+      server_queue_.pop_back();
+    } else {
+      auto it = std::find_if(server_queue_.begin(), server_queue_.end(),
+                             [&](const ServerItem& s) { return s.task == task; });
+      if (it == server_queue_.end())
+        throw Error(fmt::format("exact::Simulation: task {} is not queued", task));
+      *it = server_queue_.back();
+      server_queue_.pop_back();
+    }
     ++server_busy_;
     state_[task] = running;
     end = now_ + p_->server_s[task];
@@ -297,17 +322,45 @@ void Simulation::enqueue_if_ready(std::uint32_t t) {
     if (!(available_[in] & bit_of(side)))
       return;
   state_[t] = queued;
-  if (side == Side::device)
-    device_queue_.push_back(t);
-  else
-    server_queue_.push_back(ServerItem{now_, t});
+  if (side == Side::device) {
+    push(device_queue_, t, keys_ ? keys_->compute : kNoKeys);
+    return;
+  }
+  const ServerItem item{now_, t};
+  if (!keys_) {
+    server_queue_.push_back(item);
+    return;
+  }
+  // The runtime's server key: (ready, priority, task), the lowest first (here: last).
+  const auto& key = keys_->compute;
+  auto worse = [&](const ServerItem& x, const ServerItem& y) {
+    if (x.ready_s != y.ready_s)
+      return x.ready_s > y.ready_s;
+    return key[x.task] != key[y.task] ? key[x.task] > key[y.task] : x.task > y.task;
+  };
+  server_queue_.insert(std::upper_bound(server_queue_.begin(), server_queue_.end(), item, worse),
+                       item);
+}
+
+void Simulation::push(std::vector<std::uint32_t>& queue, std::uint32_t t,
+                      const std::vector<int>& key) {
+  if (!keys_) {
+    queue.push_back(t);
+    return;
+  }
+  // The runtime's key: (priority, task), the lowest first (here: last).
+  auto worse = [&](std::uint32_t x, std::uint32_t y) {
+    return key[x] != key[y] ? key[x] > key[y] : x > y;
+  };
+  queue.insert(std::upper_bound(queue.begin(), queue.end(), t, worse), t);
 }
 
 void Simulation::request_transfer(std::uint32_t t, Side destination) {
   if (sent_[t] & bit_of(destination))
     return;
   sent_[t] |= bit_of(destination);
-  (destination == Side::server ? uplink_queue_ : downlink_queue_).push_back(t);
+  push(destination == Side::server ? uplink_queue_ : downlink_queue_, t,
+       keys_ ? keys_->transfer : kNoKeys);
 }
 
 void Simulation::check_finished() {
@@ -448,20 +501,8 @@ Plan Simulation::realized_plan() const {
 
 Seconds evaluate(const Problem& problem, const std::vector<Side>& placement,
                  const Priorities& priorities) {
-  Simulation sim(problem, placement);
-  while (sim.advance()) {
-    const auto& key = sim.choosing() == Resource::device || sim.choosing() == Resource::server
-                          ? priorities.compute
-                          : priorities.transfer;
-    const auto& c = sim.candidates();
-    // The runtime's queue order: (priority, task) for every resource once the server's FIFO by
-    // readiness has been applied (candidates() holds only the earliest-ready server items).
-    auto best = c.front();
-    for (auto t : c)
-      if (key[t] < key[best] || (key[t] == key[best] && t < best))
-        best = t;
-    sim.choose(best);
-  }
+  Simulation sim(problem, placement, &priorities);
+  sim.advance();
   return sim.finish_s();
 }
 

@@ -51,8 +51,11 @@ struct Priorities {
 
 class Simulation {
 public:
-  // Starts the inference at time 0. `placement` (index = task) must outlive the simulation.
-  Simulation(const Problem& problem, const std::vector<Side>& placement);
+  // Starts the inference at time 0. `placement` (index = task) must outlive the simulation. With
+  // `keys` (which must outlive it too), every resource starts its lowest key as the runtime does
+  // and advance() never stops for a choice.
+  Simulation(const Problem& problem, const std::vector<Side>& placement,
+             const Priorities* keys = nullptr);
 
   // Runs until a resource could start one of two or more queued items (returns true; see
   // choosing() and candidates()) or every model output is on the device (returns false). Throws
@@ -96,6 +99,7 @@ private:
   };
 
   bool dispatch();
+  void push(std::vector<std::uint32_t>& queue, std::uint32_t t, const std::vector<int>& key);
   void start(Resource r, std::uint32_t task);
   void complete(const Activity& a);
   void task_done(std::uint32_t t, Side side);
@@ -106,15 +110,19 @@ private:
 
   const Problem* p_;
   const std::vector<Side>* placement_;
+  const Priorities* keys_;
   Seconds now_ = 0;
   std::vector<State> state_;
   std::vector<std::uint8_t> available_, sent_; // bit 1: device, bit 2: server
   std::vector<Seconds> done_s_;                // completion time of computed tasks
   std::vector<Seconds> available_s_[2];        // when a tensor became available on each side
+  // Unordered when choices are left to the caller; with keys, sorted so the next to start is last.
   std::vector<std::uint32_t> device_queue_, uplink_queue_, downlink_queue_;
   std::vector<ServerItem> server_queue_;
   std::vector<Activity> running_;
   std::vector<Delivery> deliveries_;
+  std::vector<Activity> activity_batch_;
+  std::vector<Delivery> delivery_batch_;
   bool device_busy_ = false, uplink_busy_ = false, downlink_busy_ = false;
   int server_busy_ = 0;
   std::size_t outputs_missing_ = 0;

@@ -214,7 +214,7 @@ void check_against_brute_force(const char* what, Draw& d, int instances, Make ma
     const auto device = std::count(r.plan.placement.begin(), r.plan.placement.end(), Side::device);
     split += device > 1 && device < static_cast<long>(inst->graph.size());
   }
-  MESSAGE(what, ": ", instances, " instances of 1-10 layers, ", sets, " valid device sets, ", orders,
+  MESSAGE(std::string(what), ": ", instances, " instances of 1-10 layers, ", sets, " valid device sets, ", orders,
           " (device set, ideal, last layer) steps of the order enumeration; ", split,
           " optima strictly between device-only and server-only");
   CHECK(split > instances / 10);
@@ -334,10 +334,13 @@ TEST_CASE("reference: duan-wu schedulers plan a 300-layer model in under a secon
     const auto [path_ms, path] = time([](const SystemView& v) { return duan_path_schedule(v); });
     const auto [tree_ms, tree] = time([](const SystemView& v) { return duan_tree_schedule(v); });
     const auto [topo_ms, topo] = time([](const SystemView& v) { return duan_topo_schedule(v); });
-    MESSAGE(s.name, " (", inst.graph.size() - 1, " layers): duan-path ", path_ms, " ms (",
-            path.fell_back ? "fell back" : (path.searched_all ? "complete" : "budget"), "), duan-tree ",
-            tree_ms, " ms (", tree.fell_back ? "fell back" : (tree.searched_all ? "complete" : "budget"),
-            "), duan-topo ", topo_ms, " ms (", topo.evaluations, " evaluations)");
+    auto how = [](const DuanResult& r) {
+      return std::string(r.fell_back ? "fell back to duan-topo"
+                                     : (r.searched_all ? "search complete" : "search budget reached"));
+    };
+    MESSAGE(std::string(s.name), " (", inst.graph.size() - 1, " layers): duan-path ", path_ms,
+            " ms (", how(path), "), duan-tree ", tree_ms, " ms (", how(tree), "), duan-topo ",
+            topo_ms, " ms (", topo.evaluations, " evaluations)");
     CHECK(path_ms < 1000);
     CHECK(tree_ms < 1000);
     CHECK(topo_ms < 1000);

@@ -144,12 +144,12 @@ Difference compare_outputs(const Model& m, const std::vector<Tensor>& a,
 }
 
 // The split check on one model: fp32 transfers reproduce the one-sided result; 8- and 4-bit
-// transfers perturb the sent tensors by at most half a step each, and the outputs by no more than
-// kGain times that relative perturbation.
+// transfers perturb each sent value by at most half a quantization step, and the outputs' relative
+// RMS error stays below the worst case relative perturbation those half steps allow at the split
+// (sqrt(sum n (scale/2)^2) / ||sent||). A random-weight network with these initialisations damps
+// perturbations: the measured ratios are 0.06 (resnet18), 0.16 (mobilenet_v2), 0.2 (bert-base).
 void check_split(const Model& m) {
-  // A random-weight network does not amplify relative perturbations much (measured gains stay
-  // below 1.5 for these models); 4 leaves room for other seeds without losing the check's teeth.
-  constexpr double kGain = 4.0;
+  constexpr double kGain = 1.0;
   Executor whole(m, {.threads = 2, .weight_seed = 42});
   Executor device(m, {.threads = 1, .weight_seed = 42, .side = Side::device});
   Executor server(m, {.threads = 2, .weight_seed = 42, .side = Side::server});

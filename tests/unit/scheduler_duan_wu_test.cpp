@@ -63,6 +63,10 @@ const char* kPaths =
   {"name": "b2", "inputs": ["b1"], "output_bytes": 2000, "device_ms": 40, "server_ms": 0},
   {"name": "join", "inputs": ["a2", "b2"], "output_bytes": 10, "device_ms": 1, "server_ms": 0}]})";
 
+TaskId task_named(const Instance& inst, const char* name) {
+  return task_id(index_of(*inst.model.find(name)));
+}
+
 } // namespace
 
 TEST_CASE("scheduler: duan-path finds the paths, the join, and the pipelined cuts") {
@@ -78,11 +82,11 @@ TEST_CASE("scheduler: duan-path finds the paths, the join, and the pipelined cut
   CHECK(s->tail.empty());
   const auto r = duan_path_schedule(inst.view());
   CHECK(r.predicted_s == doctest::Approx(0.026).epsilon(1e-9));
-  CHECK(r.plan.side_of(*inst.model.find("a2")) == Side::device);
-  CHECK(r.plan.side_of(*inst.model.find("b1")) == Side::device);
-  CHECK(r.plan.side_of(*inst.model.find("b2")) == Side::server);
-  CHECK(r.plan.priority_of(*inst.model.find("b1"), inst.graph) <
-        r.plan.priority_of(*inst.model.find("a1"), inst.graph));
+  CHECK(r.plan.side_of(task_named(inst, "a2")) == Side::device);
+  CHECK(r.plan.side_of(task_named(inst, "b1")) == Side::device);
+  CHECK(r.plan.side_of(task_named(inst, "b2")) == Side::server);
+  CHECK(r.plan.priority_of(task_named(inst, "b1"), inst.graph) <
+        r.plan.priority_of(task_named(inst, "a1"), inst.graph));
   CHECK(run_plan(inst.graph, inst.costs, r.plan, inst.link).latency_s() ==
         doctest::Approx(0.026).epsilon(1e-9));
   // The same DAG is not an out-tree: duan-tree falls back and says so.

@@ -1,0 +1,83 @@
+# The real backend's server under faults (issue 4): garbage and an oversized frame close only the
+# offending connection (logged with the reason) while a device is served; a server killed mid-run
+# leaves the device to finish every inference locally, marked fallback = 1.
+source "$(dirname "$0")/lib.sh"
+
+MODEL="$WORK/model.json"
+cat >"$MODEL" <<'JSON'
+{"format": "tandem-model/1", "name": "chain", "input_bytes": 100000, "layers": [
+  {"name": "a", "inputs": ["input"], "output_bytes": 40000, "device_ms": 4, "server_ms": 1},
+  {"name": "b", "inputs": ["a"], "output_bytes": 20000, "device_ms": 30, "server_ms": 2},
+  {"name": "c", "inputs": ["b"], "output_bytes": 1000, "device_ms": 30, "server_ms": 1}]}
+JSON
+cat >"$WORK/run.toml" <<TOML
+backend = "real"
+[model]
+name = "$MODEL"
+[scheduler]
+name = "neurosurgeon"
+[link]
+uplink_mbps = 50
+downlink_mbps = 50
+latency_ms = 2
+[workload]
+kind = "periodic"
+fps = 20
+count = 40
+TOML
+
+start_server() { # prints the port; the server's stderr goes to $WORK/server.err
+  "$TANDEM" serve --port 0 >"$WORK/server.out" 2>"$WORK/server.err" &
+  SERVER=$!
+  for _ in $(seq 100); do
+    [[ -s "$WORK/server.out" ]] && break
+    sleep 0.1
+  done
+  PORT=$(sed -n 's/^listening on 127.0.0.1:\([0-9]*\)$/\1/p' "$WORK/server.out")
+  [[ -n "$PORT" ]] || fail "serve did not print its port: $(cat "$WORK/server.out" "$WORK/server.err")"
+}
+
+# 1. Garbage and an oversized frame while a device runs.
+start_server
+"$TANDEM" run "$WORK/run.toml" --set server.address="127.0.0.1:$PORT" --out "$WORK/ok" --quiet >/dev/null &
+RUN=$!
+for _ in 1 2 3; do
+  printf 'GET / HTTP/1.1\r\n\r\n' >/dev/tcp/127.0.0.1/$PORT || true
+  # magic "TNDM", version 1, type 3 (tensor), length 0xFFFFFFFF
+  printf 'TNDM\x01\x00\x03\x00\xff\xff\xff\xff' >/dev/tcp/127.0.0.1/$PORT || true
+  sleep 0.3
+done
+wait $RUN || fail "the run failed while the server was fed garbage"
+kill $SERVER
+wait $SERVER || fail "serve did not stop cleanly on SIGTERM"
+grep -q "closed: protocol error: bad magic" "$WORK/server.err" || fail "no log of the garbage: $(cat "$WORK/server.err")"
+grep -q "closed: protocol error: a tensor message of 4294967295 bytes exceeds the 65536-byte limit" "$WORK/server.err" ||
+  fail "no log of the oversized frame: $(cat "$WORK/server.err")"
+"$PY" - "$WORK/ok" <<'PY'
+import csv, sys
+inf = list(csv.DictReader(open(f"{sys.argv[1]}/inferences.csv")))
+assert len(inf) == 40 and all(r["fallback"] == "0" for r in inf), inf
+assert any(int(r["server_tasks"]) > 0 for r in inf)
+print("ok: garbage and an oversized frame rejected and logged; the device's 40 inferences ran")
+PY
+
+# 2. The server is killed mid-run.
+start_server
+"$TANDEM" run "$WORK/run.toml" --set server.address="127.0.0.1:$PORT" --out "$WORK/killed" --quiet \
+  >/dev/null 2>"$WORK/run.err" &
+RUN=$!
+sleep 1
+kill -9 $SERVER
+wait $SERVER 2>/dev/null || true
+wait $RUN || fail "the run failed when its server died: $(cat "$WORK/run.err")"
+grep -q "lost the server" "$WORK/run.err" || fail "no word of the lost server: $(cat "$WORK/run.err")"
+"$PY" - "$WORK/killed" <<'PY'
+import csv, sys
+inf = list(csv.DictReader(open(f"{sys.argv[1]}/inferences.csv")))
+summ = list(csv.DictReader(open(f"{sys.argv[1]}/summary.csv")))
+assert summ[0]["status"] == "ok", summ
+assert len(inf) == 40, len(inf)
+flags = [r["fallback"] for r in inf]
+assert flags[0] == "0" and flags[-1] == "1", flags
+print(f"ok: server killed mid-run; {flags.count('1')} of 40 inferences finished on the device (fallback = 1)")
+PY
