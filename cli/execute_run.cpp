@@ -124,6 +124,13 @@ void run_real(const PreparedRun& run, const std::vector<RunObserver*>& observers
   FallbackMarker marker(backend, observers);
   Runtime runtime(run.runtime_setup(), backend, {&marker});
   stats = runtime.run();
+  // Times are only as faithful as the runtime thread is prompt: say so when it was not.
+  const auto lag = backend.lag();
+  if (lag.max_s > 0.005)
+    fmt::print(stderr,
+               "tandem: warning: the real backend learned of events up to {:.1f} ms late (mean "
+               "{:.3f} ms over {}): this machine was too busy for faithful timing\n",
+               s_to_ms(lag.max_s), s_to_ms(lag.mean_s()), lag.events);
 }
 
 } // namespace

@@ -70,15 +70,15 @@ void profile(const ProfileCommandOptions& o) {
     fmt::print(stderr, "tandem profile: {}\n", line);
     std::fflush(stderr);
   };
+  const auto model =
+      load_model(o.model, {o.batch, o.seq_len, o.image_size}, {"command line", 0, 0});
   const std::filesystem::path out_path = o.out;
   const auto transfers =
       o.transfers_out.empty() ? transfers_path(out_path) : std::filesystem::path(o.transfers_out);
-  // Open both files first: a bad path fails before minutes of measuring.
+  // Open both files before measuring: a bad path fails before minutes of work.
   auto out = open_output(out_path, "--out");
   auto transfers_file = open_output(transfers, "--transfers-out");
 
-  const auto model =
-      load_model(o.model, {o.batch, o.seq_len, o.image_size}, {"command line", 0, 0});
   const auto info = real::onednn_info();
   fmt::print(stderr,
              "tandem profile: {} ({} layers) on the {} side, {} thread(s), oneDNN {} on {}, {} "

@@ -1,8 +1,7 @@
-// tandem serve: the server half of the real backend. Prints "listening on
-// HOST:PORT" as its first stdout line (port 0 picks a free port), then serves
-// device connections until it is killed (SIGINT/SIGTERM stop it cleanly) or,
-// with --exit-on-stdin-eof, until its stdin closes (how a spawned server
-// follows its parent). Logs go to stderr.
+// tandem serve: the server half of the real backend. Prints "listening on HOST:PORT" as its first
+// stdout line (port 0 picks a free port), then serves device connections until it is killed
+// (SIGINT/SIGTERM stop it cleanly) or, with --exit-on-stdin-eof, until its stdin closes (how a
+// spawned server follows its parent). Logs go to stderr.
 #include <unistd.h>
 
 #include <csignal>
@@ -41,8 +40,7 @@ void serve(const ServeArgs& a) {
   fmt::print("{}\n", real::listening_line(a.host, server.port()));
   std::fflush(stdout);
 
-  // Signals and stdin EOF stop the server from their own threads; run() returns
-  // afterwards.
+  // Signals and stdin EOF stop the server from their own threads; run() returns afterwards.
   boost::asio::io_context signals_context;
   boost::asio::signal_set signals(signals_context, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int) {
@@ -69,8 +67,8 @@ void serve(const ServeArgs& a) {
 
 void add_serve_command(CLI::App& app) {
   auto args = std::make_shared<ServeArgs>();
-  auto* cmd = app.add_subcommand("serve", "serve devices of the real backend over TCP "
-                                          "(prints 'listening on HOST:PORT')");
+  auto* cmd = app.add_subcommand(
+      "serve", "serve devices of the real backend over TCP (prints 'listening on HOST:PORT')");
   cmd->add_option("--port", args->port, "TCP port; 0 picks a free one")
       ->check(CLI::Range(0, 65535))
       ->capture_default_str();

@@ -1,5 +1,7 @@
-// Window and global pooling on oneDNN's pooling_forward, on the plain NCHW tensor (a blocked
-// layout would cost two reorders for a memory-bound op).
+// Window and global pooling on oneDNN's pooling_forward, on the plain NCHW tensor where a jit
+// kernel takes it, else channels-last between reorders.
+#include <string>
+
 #include "real/executor_kernel.hpp"
 
 namespace tandem::real::detail {
@@ -16,19 +18,41 @@ memory::dim end_padding(memory::dim in, memory::dim out, int kernel, int stride,
   return (out - 1) * stride + kernel - in - pad_begin;
 }
 
+// A pd whose implementation is one of oneDNN's plain C++ fallbacks ("simple_nchw:any", "ref:any").
+bool is_fallback(const dnnl::primitive_desc& pd) {
+  const std::string impl = pd.impl_info_str();
+  return impl.starts_with("simple") || impl.starts_with("ref");
+}
+
 KernelSpec pooling(const KernelContext& c, dnnl::algorithm algorithm, const memory::dims& kernel,
                    const memory::dims& strides, const memory::dims& pad_l,
                    const memory::dims& pad_r) {
-  const auto src = plain_desc(dims_of(c.input_shapes.at(0)));
-  const auto dst = plain_desc(dims_of(c.layer.output_shape));
-  const dnnl::pooling_forward::desc desc(dnnl::prop_kind::forward_inference, algorithm, src, dst,
-                                         strides, kernel, pad_l, pad_r);
-  const dnnl::pooling_forward::primitive_desc pd(desc, make_attr(), c.engine);
+  const auto src_dims = dims_of(c.input_shapes.at(0));
+  const auto dst_dims = dims_of(c.layer.output_shape);
+  const auto plain_src = plain_desc(src_dims);
+  const auto plain_dst = plain_desc(dst_dims);
+  const auto make_pd = [&](const memory::desc& src, const memory::desc& dst) {
+    return dnnl::pooling_forward::primitive_desc(
+        dnnl::pooling_forward::desc(dnnl::prop_kind::forward_inference, algorithm, src, dst,
+                                    strides, kernel, pad_l, pad_r),
+        make_attr(), c.engine);
+  };
+  // On NCHW itself when a jit kernel takes it (no reorders for a memory-bound op). Many shapes
+  // (2x2 windows, ISAs below avx512) fall to the C++ `simple_nchw` kernel, which took half of
+  // yolov3-tiny's time; those pool channels-last (NHWC), which every jit pooling kernel handles,
+  // between two reorders.
+  auto pd = make_pd(plain_src, plain_dst);
+  if (is_fallback(pd)) {
+    auto nhwc = make_pd(memory::desc(src_dims, memory::data_type::f32, memory::format_tag::nhwc),
+                        any_desc(dst_dims));
+    if (!is_fallback(nhwc))
+      pd = nhwc;
+  }
   KernelSpec spec;
   spec.primitive = dnnl::pooling_forward(pd);
   spec.scratchpad = pd.scratchpad_desc();
-  spec.inputs.push_back({DNNL_ARG_SRC, src, pd.src_desc()});
-  spec.output = {DNNL_ARG_DST, dst, pd.dst_desc()};
+  spec.inputs.push_back({DNNL_ARG_SRC, plain_src, pd.src_desc()});
+  spec.output = {DNNL_ARG_DST, plain_dst, pd.dst_desc()};
   return spec;
 }
 

@@ -117,8 +117,7 @@ struct RealBackend::Impl {
                  inference);
   }
 
-  // The device's copy of a task output (the model input is made on first use);
-  // null if absent.
+  // The device's copy of a task output (the model input is made on first use); null if absent.
   std::shared_ptr<const Tensor> tensor_of(Device& d, std::uint64_t inference, TaskId task) {
     std::lock_guard lock(d.store_mutex);
     const Key key{inference, static_cast<std::uint32_t>(index_of(task))};
@@ -137,8 +136,7 @@ struct RealBackend::Impl {
     d.store[Key{inference, static_cast<std::uint32_t>(index_of(task))}] = std::move(t);
   }
 
-  // Runs a task on the device's executor (compute thread only) and keeps its
-  // output.
+  // Runs a task on the device's executor (compute thread only) and keeps its output.
   void run_on_device(Device& d, std::uint64_t inference, TaskId task) {
     const auto& t = graph.task(task);
     std::vector<std::shared_ptr<const Tensor>> inputs;
@@ -146,18 +144,16 @@ struct RealBackend::Impl {
     for (auto in : t.inputs) {
       auto tensor = tensor_of(d, inference, in);
       if (!tensor)
-        throw BackendError(fmt::format("device {}: '{}' of inference {} needs '{}', which is not "
-                                       "on the device",
-                                       d.index, graph.task_name(task), inference,
-                                       graph.task_name(in)));
+        throw BackendError(
+            fmt::format("device {}: '{}' of inference {} needs '{}', which is not on the device",
+                        d.index, graph.task_name(task), inference, graph.task_name(in)));
       operands.push_back(tensor.get());
       inputs.push_back(std::move(tensor));
     }
     store(d, inference, task, std::make_shared<const Tensor>(d.executor->run(t.layer, operands)));
   }
 
-  // Fallback: makes sure the device holds a task's output, recomputing what the
-  // lost server had.
+  // Fallback: makes sure the device holds a task's output, recomputing what the lost server had.
   void ensure_on_device(Device& d, std::uint64_t inference, TaskId task) {
     if (tensor_of(d, inference, task))
       return;
@@ -168,8 +164,7 @@ struct RealBackend::Impl {
 
   // --- server loss -------------------------------------------------------------------------------
 
-  // Carries out server work on the device (the server is gone). Called without
-  // the lock.
+  // Carries out server work on the device (the server is gone). Called without the lock.
   void fall_back(Device& d, ActivityId id, const Pending& p) {
     {
       std::lock_guard lock(mutex);
@@ -184,8 +179,7 @@ struct RealBackend::Impl {
         ensure_on_device(d, p.inference, p.task);
         complete_at(id, clock.now());
       } catch (const std::exception& e) {
-        fail(fmt::format("device {}: finishing '{}' locally after losing the "
-                         "server failed: {}",
+        fail(fmt::format("device {}: finishing '{}' locally after losing the server failed: {}",
                          d.index, graph.task_name(p.task), e.what()));
       }
     });
@@ -212,16 +206,13 @@ struct RealBackend::Impl {
       owed.swap(d.pending);
     }
     fmt::print(stderr,
-               "tandem: device {} lost the server ({}); finishing its server "
-               "work on the "
-               "device\n",
+               "tandem: device {} lost the server ({}); finishing its server work on the device\n",
                d.index, reason);
     for (const auto& [id, p] : owed)
       fall_back(d, id, p);
   }
 
-  // Registers server work, or returns false when the server is gone (the caller
-  // falls back).
+  // Registers server work, or returns false when the server is gone (the caller falls back).
   bool register_pending(Device& d, ActivityId id, const Pending& p) {
     std::lock_guard lock(mutex);
     ++running;
@@ -289,12 +280,11 @@ struct RealBackend::Impl {
       const auto expected = wire::tensor_payload_bytes(graph, f.task, f.precision);
       if (t.inference != f.inference || t.task != index_of(f.task) || t.precision != f.precision ||
           t.data.size() != expected)
-        throw wire::ProtocolError(fmt::format("fetch {} ('{}' of inference {} at {}, {} bytes) "
-                                              "answered with task {} of inference "
-                                              "{} at {}, {} bytes",
-                                              t.tag, graph.task_name(f.task), f.inference,
-                                              to_string(f.precision), expected, t.task, t.inference,
-                                              to_string(t.precision), t.data.size()));
+        throw wire::ProtocolError(
+            fmt::format("fetch {} ('{}' of inference {} at {}, {} bytes) answered with task {} of "
+                        "inference {} at {}, {} bytes",
+                        t.tag, graph.task_name(f.task), f.inference, to_string(f.precision),
+                        expected, t.task, t.inference, to_string(t.precision), t.data.size()));
       p = f;
       d.pending.erase(it);
     }
@@ -346,17 +336,15 @@ struct RealBackend::Impl {
     for (auto& dp : devices) {
       Device& d = *dp;
       if (!cv.wait_until(lock, deadline, [&] { return d.ready || d.setup_error; }))
-        throw BackendError(fmt::format("the server at {}:{} did not answer device {}'s hello "
-                                       "within {} s",
-                                       options.host, options.port, d.index,
-                                       options.connect_timeout_s));
+        throw BackendError(
+            fmt::format("the server at {}:{} did not answer device {}'s hello within {} s",
+                        options.host, options.port, d.index, options.connect_timeout_s));
       if (d.setup_error)
         throw BackendError(fmt::format("the server at {}:{} refused device {}: {}", options.host,
                                        options.port, d.index, *d.setup_error));
       if (d.ready->fingerprint != fingerprint || d.ready->layers != graph.model().size())
         throw BackendError(fmt::format(
-            "the server built a different model '{}' ({} layers) than the "
-            "device ('{}', {} "
+            "the server built a different model '{}' ({} layers) than the device ('{}', {} "
             "layers): check that the model file is the same on both machines",
             d.ready->model_name, d.ready->layers, graph.model().name(), graph.model().size()));
     }
@@ -396,10 +384,9 @@ RealBackend::RealBackend(const TaskGraph& graph, RealBackendOptions options)
                                      graph.task_name(t.id)));
   if (o.devices < 1 || o.downlink.size() != static_cast<std::size_t>(o.devices) ||
       o.uplink.size() != (o.shared_uplink ? 1 : static_cast<std::size_t>(o.devices)))
-    throw BackendError(fmt::format("real backend: {} devices need {} uplink and {} downlink "
-                                   "traces, got {} and {}",
-                                   o.devices, o.shared_uplink ? 1 : o.devices, o.devices,
-                                   o.uplink.size(), o.downlink.size()));
+    throw BackendError(fmt::format(
+        "real backend: {} devices need {} uplink and {} downlink traces, got {} and {}", o.devices,
+        o.shared_uplink ? 1 : o.devices, o.devices, o.uplink.size(), o.downlink.size()));
   for (const auto& trace : o.uplink)
     s.uplinks.emplace_back(trace);
   for (int i = 0; i < o.devices; ++i) {
@@ -423,7 +410,7 @@ RealBackend::RealBackend(const TaskGraph& graph, RealBackendOptions options)
       d->codec = std::make_unique<WorkQueue>(1);
       if (o.warm_up) { // on the thread that computes: oneDNN's first run on a thread is slow
         std::exception_ptr error;
-        d->compute->run_on_each([&] {
+        d->compute->run_on_each([&] { // cannot stop meanwhile: nobody else holds the queue
           try {
             warm_up(*d->executor);
           } catch (...) {
@@ -484,10 +471,9 @@ void RealBackend::start_transfer(ActivityId id, const TransferRequest& r) {
   auto& bucket = up ? *d.uplink : *d.downlink;
   const Seconds finish = bucket.reserve(now(), r.bytes);
   if (!std::isfinite(finish))
-    throw BackendError(fmt::format("the {} trace of device {} never carries the {} bytes of '{}' "
-                                   "(it stays at 0 B/s)",
-                                   up ? "uplink" : "downlink", r.device, r.bytes,
-                                   s.graph.task_name(r.task)));
+    throw BackendError(fmt::format(
+        "the {} trace of device {} never carries the {} bytes of '{}' (it stays at 0 B/s)",
+        up ? "uplink" : "downlink", r.device, r.bytes, s.graph.task_name(r.task)));
   const Pending p{up ? Pending::Kind::uplink : Pending::Kind::fetch,
                   r.inference,
                   r.task,
@@ -533,8 +519,7 @@ std::vector<ActivityId> RealBackend::wait_until(Seconds deadline) {
       throw BackendError(*s.failure);
     const Seconds wall = s.clock.now();
     if (!s.due.empty() && s.due.begin()->first <= wall && s.due.begin()->first <= deadline) {
-      // The next event, never before the last one (a completion may be queued
-      // late).
+      // The next event, never before the last one (a completion may be queued late).
       const Seconds t = std::max(s.due.begin()->first, s.now_s);
       std::vector<ActivityId> done;
       while (!s.due.empty() && s.due.begin()->first <= t) {

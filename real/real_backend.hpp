@@ -1,7 +1,6 @@
 #pragma once
-// The Backend on real machines, device side: the runtime's decisions carried
-// out with oneDNN and a TCP connection per device to a `tandem serve` process
-// (wire.hpp).
+// The Backend on real machines, device side: the runtime's decisions carried out with oneDNN and a
+// TCP connection per device to a `tandem serve` process (wire.hpp).
 //   device compute   runs on the device's compute thread with its Executor
 //   (side = device) uplink           the device tensor encoded at the transfer
 //   precision, sent at once; the
@@ -11,22 +10,19 @@
 //   compute_done downlink         a fetch; completes when the tensor arrived,
 //   was decoded, and the downlink trace
 //                    carried its bytes (counted from the fetch)
-// Time: the backend's clock is wall time since it was ready. now() is the time
-// of the event wait_until last returned (a completion's own time, or the
-// deadline), so now() == deadline after a deadline as the Backend contract
-// says, and transfers are paced from the event that started them however late
-// the runtime thread got to it (lag() measures that lateness).
+// Time: the backend's clock is wall time since it was ready. now() is the time of the event
+// wait_until last returned (a completion's own time, or the deadline), so now() == deadline after a
+// deadline as the Backend contract says, and transfers are paced from the event that started them
+// however late the runtime thread got to it (lag() measures that lateness).
 //
-// A compute's real duration is what the machine takes, not the cost table's
-// (ComputeRequest:: duration_s is ignored). The runtime adds the link latency
-// itself, as on the simulator.
+// A compute's real duration is what the machine takes, not the cost table's (ComputeRequest::
+// duration_s is ignored). The runtime adds the link latency itself, as on the simulator.
 //
 // Server loss: when a device's connection drops mid-run, with
-// `fallback_to_device` every server compute and transfer still owed (and every
-// later one) is carried out on the device instead: a server task's output is
-// recomputed locally from the device's tensors (recursively, from the model
-// input if need be), transfers complete at once. Affected inferences are
-// reported by fell_back(). Without it, wait_until throws BackendError.
+// `fallback_to_device` every server compute and transfer still owed (and every later one) is
+// carried out on the device instead: a server task's output is recomputed locally from the device's
+// tensors (recursively, from the model input if need be), transfers complete at once. Affected
+// inferences are reported by fell_back(). Without it, wait_until throws BackendError.
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -41,8 +37,7 @@ namespace tandem::real {
 struct RealBackendOptions {
   std::string host = "127.0.0.1";
   std::uint16_t port = 0;
-  // What the server loads: a zoo name or a model JSON path (readable on the
-  // server's machine).
+  // What the server loads: a zoo name or a model JSON path (readable on the server's machine).
   std::string model;
   int batch = 1;
   int seq_len = 128;
@@ -52,8 +47,7 @@ struct RealBackendOptions {
   int server_threads = 0;        // asked of the server; 0: the server's default
   double device_slowdown = 1.0;  // Executor slowdown on the device (emulating a slower CPU)
   int devices = 1;
-  // Link shaping, one trace per device (uplink: a single one when the uplink is
-  // shared).
+  // Link shaping, one trace per device (uplink: a single one when the uplink is shared).
   std::vector<BandwidthTrace> uplink;
   std::vector<BandwidthTrace> downlink;
   bool shared_uplink = false;
@@ -62,8 +56,8 @@ struct RealBackendOptions {
   double connect_timeout_s = 300; // waiting for the server's ready (it builds the model)
 };
 
-// How late the runtime learned of events: wall time when wait_until returned
-// minus the event's time.
+// How late the runtime learned of events: wall time when wait_until returned minus the event's
+// time.
 struct EventLag {
   std::uint64_t events = 0;
   Seconds max_s = 0;
@@ -73,9 +67,8 @@ struct EventLag {
 
 class RealBackend : public Backend {
 public:
-  // Builds each device's executor, connects, sends hello and waits for ready.
-  // Throws BackendError when the server is unreachable, refuses the model, or
-  // disagrees on it.
+  // Builds each device's executor, connects, sends hello and waits for ready. Throws BackendError
+  // when the server is unreachable, refuses the model, or disagrees on it.
   RealBackend(const TaskGraph& graph, RealBackendOptions options);
   ~RealBackend() override;
   RealBackend(const RealBackend&) = delete;
@@ -87,8 +80,8 @@ public:
   std::vector<ActivityId> wait_until(Seconds deadline) override;
   void forget_inference(int device, std::uint64_t inference) override;
 
-  // Whether part of this inference's server work was done on the device after
-  // the server was lost (valid until forget_inference).
+  // Whether part of this inference's server work was done on the device after the server was lost
+  // (valid until forget_inference).
   bool fell_back(int device, std::uint64_t inference) const;
   // Whether this device lost its server.
   bool server_lost(int device) const;

@@ -23,8 +23,7 @@ namespace {
 
 using Key = std::pair<std::uint64_t, std::uint32_t>; // (inference, task)
 
-// A tensor as it arrived (encoded, decoded on first use by a worker) or as
-// computed here.
+// A tensor as it arrived (encoded, decoded on first use by a worker) or as computed here.
 struct Stored {
   std::shared_ptr<const Tensor> tensor;
   std::shared_ptr<const wire::Tensor> encoded;
@@ -41,10 +40,8 @@ struct Session {
   std::unique_ptr<Model> model;
   std::unique_ptr<TaskGraph> graph;
   std::unique_ptr<Executor> executor;
-  // ASSUMPTION: Executor::run is not documented as thread-safe, so one
-  // connection's layers run one at a time; different connections still use the
-  // pool in parallel.
-  std::mutex executor_mutex;
+  // Executor::run may be called from several workers at once (runs of one layer serialize inside
+  // it), so a device's independent branches use the pool in parallel.
   std::mutex store_mutex;
   std::map<Key, Stored> store;
 };
@@ -120,8 +117,7 @@ struct Server::Impl {
   }
 
   void accept() {
-    // Handlers hold `this`: they only run inside context, which dies with this
-    // Impl.
+    // Handlers hold `this`: they only run inside context, which dies with this Impl.
     acceptor.async_accept([this](boost::system::error_code ec, asio::ip::tcp::socket socket) {
       if (!acceptor.is_open())
         return;
@@ -143,8 +139,7 @@ struct Server::Impl {
     }
     if (options.verbose)
       log(fmt::format("connection {} from {}", session->id, session->channel->peer()));
-    // The closures hold the session until the channel closes (it drops them
-    // then).
+    // The closures hold the session until the channel closes (it drops them then).
     session->channel->start(
         [this, session](wire::Message&& m) { on_message(session, std::move(m)); },
         [this, session](const std::string& reason) { on_close(session, reason); });
@@ -175,9 +170,9 @@ struct Server::Impl {
     if (auto* error = std::get_if<wire::Error>(&message))
       return s->channel->close(fmt::format("the device reported: {}", error->message));
     if (!s->ready)
-      throw wire::ProtocolError(fmt::format("a {} message before the server was ready (send hello "
-                                            "and wait for ready)",
-                                            wire::to_string(type)));
+      throw wire::ProtocolError(
+          fmt::format("a {} message before the server was ready (send hello and wait for ready)",
+                      wire::to_string(type)));
     if (auto* t = std::get_if<wire::Tensor>(&message))
       return on_tensor(s, std::move(*t));
     if (auto* c = std::get_if<wire::Compute>(&message))
@@ -222,7 +217,7 @@ struct Server::Impl {
         // On the threads that will compute: oneDNN's first run on a thread is slow.
         std::exception_ptr warm_up_error;
         std::mutex error_mutex;
-        pool.run_on_each([&] {
+        const bool warmed = pool.run_on_each([&] {
           try {
             warm_up(*s->executor);
           } catch (...) {
@@ -230,6 +225,8 @@ struct Server::Impl {
             warm_up_error = std::current_exception();
           }
         });
+        if (!warmed)
+          return; // the server is stopping
         if (warm_up_error)
           std::rethrow_exception(warm_up_error);
         s->channel->set_max_payload(wire::max_payload_for(*s->model));
@@ -237,10 +234,9 @@ struct Server::Impl {
         s->channel->send(wire::Ready{s->model->name(), static_cast<std::uint32_t>(s->model->size()),
                                      wire::model_fingerprint(*s->model)});
         if (options.verbose)
-          log(fmt::format("connection {}: device {} runs {} ({} layers, {} "
-                          "threads), ready in {:.2f} s",
-                          s->id, hello.device, s->model->name(), s->model->size(), eo.threads,
-                          seconds_since(start)));
+          log(fmt::format(
+              "connection {}: device {} runs {} ({} layers, {} threads), ready in {:.2f} s", s->id,
+              hello.device, s->model->name(), s->model->size(), eo.threads, seconds_since(start)));
       } catch (const std::exception& e) {
         s->channel->fail(fmt::format("cannot set up model '{}': {}", hello.model, e.what()));
       }
@@ -331,18 +327,13 @@ struct Server::Impl {
         auto tensor = tensor_of(s, Key{c.inference, static_cast<std::uint32_t>(index_of(in))}, in);
         if (!tensor)
           return s->channel->fail(
-              fmt::format("compute of '{}' for inference {}: its input '{}' is not on the "
-                          "server",
+              fmt::format("compute of '{}' for inference {}: its input '{}' is not on the server",
                           graph.task_name(task), c.inference, graph.task_name(in)));
         operands.push_back(tensor.get());
         inputs.push_back(std::move(tensor));
       }
       const auto start = std::chrono::steady_clock::now();
-      std::shared_ptr<const Tensor> out;
-      {
-        std::lock_guard lock(s->executor_mutex);
-        out = std::make_shared<const Tensor>(s->executor->run(t.layer, operands));
-      }
+      auto out = std::make_shared<const Tensor>(s->executor->run(t.layer, operands));
       const double elapsed = seconds_since(start);
       {
         std::lock_guard lock(s->store_mutex);
@@ -383,9 +374,8 @@ Server::Server(ServerOptions options) : impl_(std::make_unique<Impl>(std::move(o
 }
 
 Server::~Server() {
-  // No job may touch a session from here on; then close everything and let the
-  // io_context run the closes, so no socket outlives it. run() must have
-  // returned (stop() and join first).
+  // No job may touch a session from here on; then close everything and let the io_context run the
+  // closes, so no socket outlives it. run() must have returned (stop() and join first).
   impl_->pool.stop();
   impl_->setup.stop();
   impl_->codec.stop();

@@ -1,14 +1,12 @@
 #pragma once
-// `tandem serve`: the server half of the real backend. It accepts any number of
-// device connections at once; each connection carries one device's conversation
-// (wire.hpp) and owns its model, an Executor (side = server) and a tensor store
-// keyed by (inference, task). Compute requests from every connection share one
-// pool of `workers` threads, served FIFO.
+// `tandem serve`: the server half of the real backend. It accepts any number of device connections
+// at once; each connection carries one device's conversation (wire.hpp) and owns its model, an
+// Executor (side = server) and a tensor store keyed by (inference, task). Compute requests from
+// every connection share one pool of `workers` threads, served FIFO.
 //
-// Robustness: a malformed or oversized message closes that connection with a
-// logged reason (the peer gets an error message first when it still listens);
-// the others keep being served. A device that disconnects frees its state once
-// its running jobs end.
+// Robustness: a malformed or oversized message closes that connection with a logged reason (the
+// peer gets an error message first when it still listens); the others keep being served. A device
+// that disconnects frees its state once its running jobs end.
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -29,8 +27,7 @@ struct ServerOptions {
   int workers = 1;        // compute requests run at once, over all connections
   int threads = 0;        // oneDNN threads per layer when a hello asks for 0; 0: every core
   bool verbose = false;   // also log connections that open and close normally
-  // Where log lines go (one line each, no newline); default: stderr, prefixed
-  // "tandem serve: ".
+  // Where log lines go (one line each, no newline); default: stderr, prefixed "tandem serve: ".
   std::function<void(const std::string&)> log;
 };
 
@@ -46,8 +43,7 @@ public:
   std::uint16_t port() const;
   // Serves on the calling thread until stop().
   void run();
-  // Closes the listener and every connection, and makes run() return.
-  // Thread-safe.
+  // Closes the listener and every connection, and makes run() return. Thread-safe.
   void stop();
   // Open connections (for tests).
   std::size_t connections() const;

@@ -70,7 +70,7 @@ SpawnedServer::SpawnedServer(const SpawnOptions& options) {
   posix_spawn_file_actions_adddup2(&actions, in[0],
                                    STDIN_FILENO); // dup2 clears O_CLOEXEC
   posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
-  std::vector<std::string> args{options.executable,
+  std::vector<std::string> args{"tandem", // argv[0]; the binary is options.executable
                                 "serve",
                                 "--port",
                                 "0",

@@ -1,9 +1,8 @@
 #pragma once
-// server = "spawn": a `tandem serve --port 0` child process on this machine for
-// the length of a run. The child's first stdout line says which port it got;
-// its stderr is the parent's. Its stdin is a pipe from the parent, and it exits
-// when that pipe closes, so it never outlives the parent (even one killed with
-// SIGKILL).
+// server = "spawn": a `tandem serve --port 0` child process on this machine for the length of a
+// run. The child's first stdout line says which port it got; its stderr is the parent's. Its stdin
+// is a pipe from the parent, and it exits when that pipe closes, so it never outlives the parent
+// (even one killed with SIGKILL).
 #include <sys/types.h>
 
 #include <cstdint>
@@ -20,8 +19,7 @@ struct SpawnOptions {
 
 class SpawnedServer {
 public:
-  // Starts the child and reads its port; throws BackendError when it does not
-  // come up.
+  // Starts the child and reads its port; throws BackendError when it does not come up.
   explicit SpawnedServer(const SpawnOptions& options);
   // Stops the child (SIGTERM, then SIGKILL after two seconds) and reaps it.
   ~SpawnedServer();

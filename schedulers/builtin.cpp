@@ -43,10 +43,31 @@ SchedulerRegistry make_registry() {
          "Eshratifar et al., JointDNN, IEEE TMC",
          {},
          [](const SchedulerOptions&) { return std::make_unique<JointDnnScheduler>(); }});
-  r.add({"duan-path", "independent paths: per-path cuts, prefixes in Johnson's order (optimal)", "Duan & Wu, IWQoS 2021", {}, [](const SchedulerOptions&) { return std::make_unique<duan_wu::DuanPathScheduler>(); }});
-  r.add({"duan-tree", "out-trees: subtree by branch and bound, composite-job merging (optimal)", "Duan & Wu, IWQoS 2021", {}, [](const SchedulerOptions&) { return std::make_unique<duan_wu::DuanTreeScheduler>(); }});
-  r.add({"duan-topo", "any DAG: topological-order cuts, merged Johnson order, local search", "Duan & Wu, IWQoS 2021", {}, [](const SchedulerOptions&) { return std::make_unique<duan_wu::DuanTopoScheduler>(); }});
-  r.add({"exact", "minimum latency by branch and bound (small models only)", "baseline", {{"max_layers", "int", "14", "largest model (layers besides the input) it accepts"}}, [](const SchedulerOptions& o) { return std::make_unique<exact::ExactScheduler>(exact::ExactOptions{static_cast<int>(o.get_int("max_layers", 14))}); }});
+  r.add({"duan-path",
+         "independent paths from the input (other DAGs: duan-topo): per-path cuts in Johnson's "
+         "order, optimal when server time is 0",
+         "Duan & Wu, IWQoS 2021",
+         {},
+         [](const SchedulerOptions&) { return std::make_unique<duan_wu::DuanPathScheduler>(); }});
+  r.add({"duan-tree",
+         "out-trees (other DAGs: duan-topo): device subtree by branch and bound, composite-job "
+         "merging, optimal when server time is 0",
+         "Duan & Wu, IWQoS 2021",
+         {},
+         [](const SchedulerOptions&) { return std::make_unique<duan_wu::DuanTreeScheduler>(); }});
+  r.add({"duan-topo",
+         "any DAG: topological-sort heuristic, Johnson merging, local search, server time included",
+         "Duan & Wu, IWQoS 2021",
+         {},
+         [](const SchedulerOptions&) { return std::make_unique<duan_wu::DuanTopoScheduler>(); }});
+  r.add({"exact",
+         "minimum latency over every plan by branch and bound (small models only)",
+         "baseline",
+         {{"max_layers", "int", "14", "largest model (layers besides the input) it accepts"}},
+         [](const SchedulerOptions& o) {
+           return std::make_unique<exact::ExactScheduler>(
+               exact::ExactOptions{static_cast<int>(o.get_int("max_layers", 14))});
+         }});
   return r;
 }
 

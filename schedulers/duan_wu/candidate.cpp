@@ -68,8 +68,9 @@ std::vector<Seconds> PlanningContext::tails(const std::vector<bool>& on_device,
   return cut;
 }
 
-std::vector<std::uint32_t> PlanningContext::list_order(const std::vector<bool>& subset,
-                                                       const std::vector<std::uint32_t>& rank) const {
+std::vector<std::uint32_t>
+PlanningContext::list_order(const std::vector<bool>& subset,
+                            const std::vector<std::uint32_t>& rank) const {
   const auto& p = problem_;
   std::vector<std::uint32_t> missing(size(), 0);
   using Item = std::pair<std::uint32_t, std::uint32_t>; // (rank, task)

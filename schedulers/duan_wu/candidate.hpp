@@ -15,19 +15,21 @@
 namespace tandem::duan_wu {
 
 struct Candidate {
-  std::vector<bool> on_device;              // index = task; holds the input, closed under inputs
-  std::vector<std::uint32_t> device_order;  // the device's tasks in compute order (a topological order)
-  std::vector<std::uint32_t> uplink_order;  // the tensors to send in send order; empty: compute order
-  std::vector<std::uint32_t> server_order;  // server ties and downloads; empty: server_johnson_order
+  std::vector<bool> on_device; // index = task; holds the input, closed under inputs
+  std::vector<std::uint32_t>
+      device_order; // the device's tasks in compute order (a topological order)
+  std::vector<std::uint32_t>
+      uplink_order; // the tensors to send in send order; empty: compute order
+  std::vector<std::uint32_t> server_order; // server ties and downloads; empty: server_johnson_order
   Seconds latency_s = std::numeric_limits<Seconds>::infinity();
 };
 
 // What a Duan-Wu scheduler returns besides its plan.
 struct DuanResult {
   Plan plan;
-  Seconds predicted_s = 0;      // exact: what the runtime measures for `plan`
-  bool searched_all = true;     // false when a search budget stopped the search early
-  bool fell_back = false;       // the graph was outside the scheduler's class: duan-topo planned
+  Seconds predicted_s = 0;       // exact: what the runtime measures for `plan`
+  bool searched_all = true;      // false when a search budget stopped the search early
+  bool fell_back = false;        // the graph was outside the scheduler's class: duan-topo planned
   std::uint64_t evaluations = 0; // exact evaluations made
 };
 

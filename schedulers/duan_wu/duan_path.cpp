@@ -244,9 +244,9 @@ DuanResult duan_path_schedule(const PlanningContext& ctx, const DuanPathOptions&
     // heuristic.
     auto r = duan_topo_schedule(ctx);
     r.fell_back = !structure;
-    r.plan.note = fmt::format("duan-path: {}; {}",
-                              r.fell_back ? "not independent paths, fell back to" : "link unusable",
-                              r.plan.note);
+    r.plan.note = fmt::format(
+        "duan-path: {}{}", r.fell_back ? "not independent paths, fell back to " : "link unusable; ",
+        r.plan.note);
     return r;
   }
   PathSearch search{ctx, *structure, options.work_budget, {}, {}, Candidate{}};
@@ -264,13 +264,12 @@ DuanResult duan_path_schedule(const PlanningContext& ctx, const DuanPathOptions&
   r.predicted_s = search.best.latency_s;
   r.searched_all = !search.exhausted;
   r.evaluations = ctx.evaluations();
-  r.plan.note =
-      describe("duan-path", ctx, search.best,
-               fmt::format("{} path{}{}; {}", structure->paths.size(),
-                           structure->paths.size() == 1 ? "" : "s",
-                           structure->join ? " and a join" : "",
-                           search.exhausted ? "search budget reached, best cuts found so far"
-                                            : "optimal cuts under the paper's model"));
+  r.plan.note = describe(
+      "duan-path", ctx, search.best,
+      fmt::format("{} path{}{}; {}", structure->paths.size(),
+                  structure->paths.size() == 1 ? "" : "s", structure->join ? " and a join" : "",
+                  search.exhausted ? "search budget reached, best cuts found so far"
+                                   : "optimal cuts under the paper's model"));
   return r;
 }
 

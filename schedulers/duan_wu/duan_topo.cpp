@@ -13,8 +13,7 @@ namespace tandem::duan_wu {
 namespace {
 
 std::vector<std::uint32_t> by_tail(const std::vector<std::uint32_t>& device_order,
-                                   const std::vector<Seconds>& tail,
-                                   const std::vector<bool>& cut) {
+                                   const std::vector<Seconds>& tail, const std::vector<bool>& cut) {
   std::vector<std::uint32_t> up;
   for (auto t : device_order)
     if (cut[t])
@@ -25,8 +24,7 @@ std::vector<std::uint32_t> by_tail(const std::vector<std::uint32_t>& device_orde
 }
 
 // A topological order of the whole graph, lowest key first among ready tasks.
-std::vector<std::uint32_t> keyed_order(const PlanningContext& ctx,
-                                       const std::vector<double>& key) {
+std::vector<std::uint32_t> keyed_order(const PlanningContext& ctx, const std::vector<double>& key) {
   const auto n = ctx.size();
   std::vector<std::uint32_t> ids(n);
   std::iota(ids.begin(), ids.end(), 0u);
@@ -120,6 +118,7 @@ Candidate duan_topo_order(const PlanningContext& ctx, const std::vector<bool>& o
   for (auto t : p.order)
     if (on_device[t])
       base.device_order.push_back(t);
+  base.server_order = ctx.server_johnson_order(on_device); // once for every variant
   std::vector<bool> cut(n, false);
   bool any_cut = false;
   for (std::uint32_t t = 0; t < n; ++t) {
@@ -190,9 +189,10 @@ DuanResult duan_topo_schedule(const PlanningContext& ctx, const DuanTopoOptions&
     ctx.evaluate(c);
     return finish(c, "link unusable");
   }
-  const std::uint64_t budget = ctx.evaluations() +
-                               std::max<std::uint64_t>(options.min_evaluations,
-                                                       options.work_budget / std::max<std::size_t>(n, 1));
+  const std::uint64_t budget =
+      ctx.evaluations() +
+      std::max<std::uint64_t>(options.min_evaluations,
+                              options.work_budget / std::max<std::size_t>(n, 1));
   // Screening: device sets that are prefixes of topological orders (Duan-Wu §2.3 (c)), each
   // sequenced by the Johnson merge only: the graph's order, the order Johnson merging prefers
   // when every layer could be a cut, cheapest device layers first, smallest tensors first.
@@ -213,6 +213,7 @@ DuanResult duan_topo_schedule(const PlanningContext& ctx, const DuanTopoOptions&
       Candidate c;
       c.on_device = on;
       c.device_order = ctx.merged_order(on, ctx.jobs(on));
+      c.server_order = ctx.server_johnson_order(on);
       screened.push_back({ctx.evaluate(c), on});
     };
     add();
@@ -231,9 +232,8 @@ DuanResult duan_topo_schedule(const PlanningContext& ctx, const DuanTopoOptions&
   }
   screen(keyed_order(ctx, p.device_s));
   screen(keyed_order(ctx, p.uplink_s));
-  std::stable_sort(screened.begin(), screened.end(), [](const Scored& x, const Scored& y) {
-    return x.latency_s < y.latency_s;
-  });
+  std::stable_sort(screened.begin(), screened.end(),
+                   [](const Scored& x, const Scored& y) { return x.latency_s < y.latency_s; });
 
   // Local search from the best few: add a layer with everything it needs, return one to the
   // server with everything that needs it, or stop sending a tensor by adding all its consumers

@@ -147,13 +147,18 @@ DuanResult duan_tree_schedule(const PlanningContext& ctx, const DuanTreeOptions&
     // ASSUMPTION(duan-wu): outside out-trees the paper offers its topological-sort heuristic.
     auto r = duan_topo_schedule(ctx);
     r.fell_back = !is_out_tree(p);
-    r.plan.note = fmt::format("duan-tree: {}; {}",
-                              r.fell_back ? "not an out-tree, fell back to" : "link unusable",
+    r.plan.note = fmt::format("duan-tree: {}{}",
+                              r.fell_back ? "not an out-tree, fell back to " : "link unusable; ",
                               r.plan.note);
     return r;
   }
-  TreeSearch search{ctx, options.work_budget, 0, false, std::vector<bool>(ctx.size(), false),
-                    std::vector<bool>(ctx.size(), false), Candidate{}};
+  TreeSearch search{ctx,
+                    options.work_budget,
+                    0,
+                    false,
+                    std::vector<bool>(ctx.size(), false),
+                    std::vector<bool>(ctx.size(), false),
+                    Candidate{}};
   // A first incumbent: device-only, server-only and the prefixes of the topological order.
   search.consider(ctx.device_only().on_device);
   {

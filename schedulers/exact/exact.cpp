@@ -19,6 +19,8 @@ struct DeviceSet {
 
 // Every device set holding the input and closed under predecessors, by include/exclude along the
 // topological order.
+// ASSUMPTION(exact): only such sets (issue 5's problem); the runtime would also run plans that
+// bring intermediate tensors back from the server.
 void enumerate_sets(const Problem& p, std::size_t i, std::vector<Side>& placement,
                     std::vector<DeviceSet>& out) {
   if (i == p.order.size()) {
@@ -33,10 +35,9 @@ void enumerate_sets(const Problem& p, std::size_t i, std::vector<Side>& placemen
   }
   placement[t] = Side::server;
   enumerate_sets(p, i + 1, placement, out);
-  const bool inputs_on_device = std::all_of(p.inputs[t].begin(), p.inputs[t].end(),
-                                            [&](std::uint32_t in) {
-                                              return placement[in] == Side::device;
-                                            });
+  const bool inputs_on_device =
+      std::all_of(p.inputs[t].begin(), p.inputs[t].end(),
+                  [&](std::uint32_t in) { return placement[in] == Side::device; });
   if (inputs_on_device) {
     placement[t] = Side::device;
     enumerate_sets(p, i + 1, placement, out);

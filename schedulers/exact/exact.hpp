@@ -15,10 +15,10 @@ struct ExactOptions {
 
 struct ExactResult {
   Plan plan;
-  Seconds latency_s = 0;        // what the runtime measures for `plan`
-  std::uint64_t device_sets = 0; // valid device sets
+  Seconds latency_s = 0;           // what the runtime measures for `plan`
+  std::uint64_t device_sets = 0;   // valid device sets
   std::uint64_t searched_sets = 0; // device sets whose schedules were searched (not bounded away)
-  std::uint64_t nodes = 0;        // decision points visited
+  std::uint64_t nodes = 0;         // decision points visited
 };
 
 // Throws InputError when the model has more than options.max_layers layers besides the input.

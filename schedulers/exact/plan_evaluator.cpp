@@ -14,9 +14,15 @@ namespace {
 constexpr Seconds kInf = std::numeric_limits<Seconds>::infinity();
 const std::vector<int> kNoKeys;
 
-std::uint8_t bit_of(Side s) { return s == Side::device ? 1 : 2; }
-int slot_of(Side s) { return s == Side::device ? 0 : 1; }
-Side other(Side s) { return s == Side::device ? Side::server : Side::device; }
+std::uint8_t bit_of(Side s) {
+  return s == Side::device ? 1 : 2;
+}
+int slot_of(Side s) {
+  return s == Side::device ? 0 : 1;
+}
+Side other(Side s) {
+  return s == Side::device ? Side::server : Side::device;
+}
 
 // The runtime's AnalyticBackend ends a transfer at `start + bytes / rate` (at `start` for an empty
 // tensor); the quotient is computed here once, so `start + quotient` is the same double.
@@ -55,6 +61,13 @@ Problem Problem::from_view(const SystemView& view) {
       p.consumers[i].push_back(static_cast<std::uint32_t>(index_of(c)));
     p.is_output[i] = task.is_output;
   }
+  p.distinct_inputs.resize(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    auto in = p.inputs[i];
+    std::sort(in.begin(), in.end());
+    p.distinct_inputs[i] =
+        static_cast<std::uint32_t>(std::unique(in.begin(), in.end()) - in.begin());
+  }
   for (auto t : graph.topological_order())
     p.order.push_back(static_cast<std::uint32_t>(index_of(t)));
   p.input = static_cast<std::uint32_t>(index_of(graph.input()));
@@ -80,14 +93,16 @@ Simulation::Simulation(const Problem& problem, const std::vector<Side>& placemen
     : p_(&problem), placement_(&placement), keys_(keys) {
   const auto n = problem.size();
   if (placement.size() != n)
-    throw Error(fmt::format("exact::Simulation: {} placement entries for {} tasks",
-                            placement.size(), n));
+    throw Error(
+        fmt::format("exact::Simulation: {} placement entries for {} tasks", placement.size(), n));
   state_.assign(n, pending);
   available_.assign(n, 0);
   sent_.assign(n, 0);
   done_s_.assign(n, 0);
   available_s_[0].assign(n, 0);
   available_s_[1].assign(n, 0);
+  missing_[0] = problem.distinct_inputs;
+  missing_[1] = problem.distinct_inputs;
   compute_rank_.assign(n, -1);
   transfer_rank_.assign(n, -1);
   outputs_missing_ = problem.outputs;
@@ -212,7 +227,9 @@ bool Simulation::dispatch() {
   return single(downlink_busy_, downlink_queue_, Resource::downlink);
 }
 
-void Simulation::choose(std::uint32_t task) { start(choosing_, task); }
+void Simulation::choose(std::uint32_t task) {
+  start(choosing_, task);
+}
 
 void Simulation::start(Resource r, std::uint32_t task) {
   // Sorted queues lose their last item; unordered ones swap the item out.
@@ -309,18 +326,18 @@ void Simulation::deliver(std::uint32_t t, Side side) {
   available_s_[slot_of(side)][t] = now_;
   if (p_->is_output[t] && side == Side::device)
     --outputs_missing_;
-  for (auto c : p_->consumers[t])
+  auto& missing = missing_[slot_of(side)];
+  for (auto c : p_->consumers[t]) {
+    --missing[c];
     if ((*placement_)[c] == side)
       enqueue_if_ready(c);
+  }
 }
 
 void Simulation::enqueue_if_ready(std::uint32_t t) {
   const Side side = (*placement_)[t];
-  if (state_[t] != pending)
+  if (state_[t] != pending || missing_[slot_of(side)][t] != 0)
     return;
-  for (auto in : p_->inputs[t])
-    if (!(available_[in] & bit_of(side)))
-      return;
   state_[t] = queued;
   if (side == Side::device) {
     push(device_queue_, t, keys_ ? keys_->compute : kNoKeys);
@@ -408,8 +425,8 @@ Seconds Simulation::lower_bound() const {
 
   // Earliest completion and availability on each side, relaxing every resource to its own
   // earliest free time (each task alone on it).
-  std::vector<Seconds> ec(n, 0), av[2] = {std::vector<Seconds>(n, kInf),
-                                          std::vector<Seconds>(n, kInf)};
+  std::vector<Seconds> ec(n, 0),
+      av[2] = {std::vector<Seconds>(n, kInf), std::vector<Seconds>(n, kInf)};
   // Release times of what is still to cross each link.
   Seconds up_release = kInf, up_sum = 0, down_release = kInf, down_sum = 0;
   Seconds device_sum = 0, server_sum = 0, server_ready = kInf, server_tail = kInf;

@@ -28,8 +28,9 @@ enum class Resource : std::uint8_t { device, uplink, server, downlink };
 struct Problem {
   std::vector<Seconds> device_s, server_s;   // compute time charged on each side (0 for the input)
   std::vector<Seconds> uplink_s, downlink_s; // serialization time, fp32 bytes / rate
-  std::vector<std::vector<std::uint32_t>> inputs, consumers;
-  std::vector<std::uint32_t> order; // the graph's topological order
+  std::vector<std::vector<std::uint32_t>> inputs, consumers; // consumers are distinct
+  std::vector<std::uint32_t> distinct_inputs;                // per task
+  std::vector<std::uint32_t> order;                          // the graph's topological order
   std::vector<bool> is_output;
   std::uint32_t input = 0;
   std::size_t outputs = 0; // graph.outputs().size(): what the runtime waits for
@@ -114,6 +115,7 @@ private:
   Seconds now_ = 0;
   std::vector<State> state_;
   std::vector<std::uint8_t> available_, sent_; // bit 1: device, bit 2: server
+  std::vector<std::uint32_t> missing_[2];      // inputs not yet available on each side
   std::vector<Seconds> done_s_;                // completion time of computed tasks
   std::vector<Seconds> available_s_[2];        // when a tensor became available on each side
   // Unordered when choices are left to the caller; with keys, sorted so the next to start is last.

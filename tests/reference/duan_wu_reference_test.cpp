@@ -9,11 +9,13 @@
 #include <chrono>
 #include <limits>
 
+#include "schedulers/dads/dads.hpp"
 #include "schedulers/duan_wu/duan_path.hpp"
 #include "schedulers/duan_wu/duan_topo.hpp"
 #include "schedulers/duan_wu/duan_tree.hpp"
 #include "schedulers/exact/exact.hpp"
 #include "schedulers/exact/plan_evaluator.hpp"
+#include "schedulers/neurosurgeon/neurosurgeon.hpp"
 #include "tests/reference/reference_support.hpp"
 
 using namespace tandem;
@@ -26,7 +28,9 @@ constexpr Seconds kInf = std::numeric_limits<Seconds>::infinity();
 
 // The paper's model: no server time, no latency, and a downlink so fast (1e24 B/s) that the
 // returned outputs cost under 1e-16 s, far below the 1e-9 relative comparisons.
-ConstantLink paper_link(Draw& d) { return {d.log_uniform(1e5, 1e9), 1e24, 0.0}; }
+ConstantLink paper_link(Draw& d) {
+  return {d.log_uniform(1e5, 1e9), 1e24, 0.0};
+}
 
 synthetic::SyntheticOptions paper_options(Draw& d, int layers) {
   auto o = random_options(d, layers);
@@ -44,9 +48,8 @@ std::unique_ptr<Instance> paper_paths(Draw& d, int layers) {
     left -= len;
   }
   return std::make_unique<Instance>(
-      synthetic::independent_paths(o, lengths,
-                                   join ? synthetic::PathJoin::join
-                                        : synthetic::PathJoin::separate_outputs),
+      synthetic::independent_paths(
+          o, lengths, join ? synthetic::PathJoin::join : synthetic::PathJoin::separate_outputs),
       paper_link(d));
 }
 
@@ -201,8 +204,8 @@ void check_against_brute_force(const char* what, Draw& d, int instances, Make ma
     sets += brute.sets;
     orders += brute.orders;
     const DuanResult r = schedule(inst->view());
-    INFO(what, " instance ", i, " (", inst->model.name(), ", ", inst->graph.size(), " tasks): ",
-         r.plan.note);
+    INFO(what, " instance ", i, " (", inst->model.name(), ", ", inst->graph.size(),
+         " tasks): ", r.plan.note);
     CHECK(!r.fell_back);
     CHECK(r.searched_all);
     CHECK(close(r.predicted_s, brute.best));
@@ -210,11 +213,13 @@ void check_against_brute_force(const char* what, Draw& d, int instances, Make ma
     CHECK(close(run_plan(inst->graph, inst->costs, r.plan, inst->link).latency_s(), r.predicted_s));
     // The brute force's own optimum, run through the runtime: the model it minimised is the
     // runtime's.
-    CHECK(close(run_plan(inst->graph, inst->costs, brute.plan, inst->link).latency_s(), brute.best));
+    CHECK(
+        close(run_plan(inst->graph, inst->costs, brute.plan, inst->link).latency_s(), brute.best));
     const auto device = std::count(r.plan.placement.begin(), r.plan.placement.end(), Side::device);
     split += device > 1 && device < static_cast<long>(inst->graph.size());
   }
-  MESSAGE(std::string(what), ": ", instances, " instances of 1-10 layers, ", sets, " valid device sets, ", orders,
+  MESSAGE(std::string(what), ": ", instances, " instances of 1-10 layers, ", sets,
+          " valid device sets, ", orders,
           " (device set, ideal, last layer) steps of the order enumeration; ", split,
           " optima strictly between device-only and server-only");
   CHECK(split > instances / 10);
@@ -250,12 +255,12 @@ TEST_CASE("reference: the order dynamic program equals every order and uplink or
   // set, with every uplink order, measured with run_plan.
   Draw d(11);
   std::size_t runs = 0;
-  for (int i = 0; i < 300; ++i) {
-    const auto inst = i % 2 ? paper_tree(d, d.integer(1, 5)) : paper_paths(d, d.integer(1, 5));
+  for (int i = 0; i < 400; ++i) {
+    const auto inst = i % 2 ? paper_tree(d, d.integer(1, 6)) : paper_paths(d, d.integer(1, 6));
     INFO("instance ", i, " (", inst->model.name(), ")");
     CHECK(close(literal_brute_force(*inst, runs), paper_brute_force(*inst).best));
   }
-  MESSAGE("300 instances of 1-5 layers, ", runs, " plans run");
+  MESSAGE("400 instances of 1-6 layers, ", runs, " plans run");
 }
 
 TEST_CASE("reference: duan-wu predictions are what run_plan measures on general instances") {
@@ -266,18 +271,22 @@ TEST_CASE("reference: duan-wu predictions are what run_plan measures on general 
     const auto inst = random_dag(d, d.integer(1, 12));
     const auto view = inst->view();
     INFO("instance ", i, " (", inst->model.name(), ")");
-    for (const auto& r : {duan_path_schedule(view), duan_tree_schedule(view), duan_topo_schedule(view)}) {
+    for (const auto& r :
+         {duan_path_schedule(view), duan_tree_schedule(view), duan_topo_schedule(view)}) {
       CHECK_NOTHROW(validate(r.plan, inst->graph, "duan-wu"));
-      CHECK(close(run_plan(inst->graph, inst->costs, r.plan, inst->link).latency_s(), r.predicted_s));
+      CHECK(
+          close(run_plan(inst->graph, inst->costs, r.plan, inst->link).latency_s(), r.predicted_s));
     }
   }
 }
 
 TEST_CASE("reference: duan-topo gap to the exact scheduler on random DAGs of up to 12 layers") {
+  // Server times, link latency and downloads on: the general model. Also how much the pipelined
+  // plans gain over the split baselines (measured with run_single_inference).
   Draw d(1234);
-  constexpr int kInstances = 300;
-  double sum = 0, worst = 0;
-  int optimal = 0;
+  constexpr int kInstances = 2000;
+  double sum = 0, worst = 0, gain_sum = 0, gain_max = 0;
+  int optimal = 0, gains = 0;
   std::string worst_name;
   for (int i = 0; i < kInstances; ++i) {
     auto options = random_options(d, d.integer(1, 12));
@@ -295,15 +304,27 @@ TEST_CASE("reference: duan-topo gap to the exact scheduler on random DAGs of up 
       worst = gap;
       worst_name = inst.model.name();
     }
+    NeurosurgeonScheduler neurosurgeon;
+    DadsScheduler dads;
+    const auto split =
+        std::min(run_single_inference(inst.graph, inst.costs, neurosurgeon, inst.link).latency_s(),
+                 run_single_inference(inst.graph, inst.costs, dads, inst.link).latency_s());
+    const double gain = split / topo.predicted_s;
+    gain_sum += gain;
+    gain_max = std::max(gain_max, gain);
+    gains += gain > 1 + 1e-9;
   }
   const double mean = sum / kInstances;
   MESSAGE("duan-topo vs exact on ", kInstances, " random DAGs of 1-12 layers: mean gap ",
           100 * mean, "%, max gap ", 100 * worst, "% (", worst_name, "), optimal on ", optimal);
+  MESSAGE("duan-topo vs the better of neurosurgeon and dads (measured): mean speed-up ",
+          gain_sum / kInstances, ", max ", gain_max, ", faster on ", gains, " of ", kInstances);
+  // The goals are mean <= 3% and max <= 10%; this seed meets them with room to spare.
   CHECK(mean <= 0.03);
   CHECK(worst <= 0.10);
 }
 
-TEST_CASE("reference: duan-wu schedulers plan a 300-layer model in under a second") {
+TEST_CASE("reference: duan-wu schedulers plan a 300-layer model exactly (times printed)") {
   Draw d(300);
   auto options = random_options(d, 300);
   options.server_ms = {0.0, 0.5};
@@ -317,9 +338,9 @@ TEST_CASE("reference: duan-wu schedulers plan a 300-layer model in under a secon
   shapes.push_back({"random DAG p=0.05", synthetic::random_dag(options, 0.05)});
   shapes.push_back({"out-tree", synthetic::out_tree(options)});
   shapes.push_back({"chain", synthetic::chain(options)});
-  shapes.push_back({"20 paths of 15, joined",
-                    synthetic::independent_paths(options, std::vector<int>(20, 15),
-                                                 synthetic::PathJoin::join)});
+  shapes.push_back(
+      {"20 paths of 15, joined",
+       synthetic::independent_paths(options, std::vector<int>(20, 15), synthetic::PathJoin::join)});
   for (auto& s : shapes) {
     Instance inst(std::move(s.model), link);
     const auto view = inst.view();
@@ -335,14 +356,13 @@ TEST_CASE("reference: duan-wu schedulers plan a 300-layer model in under a secon
     const auto [tree_ms, tree] = time([](const SystemView& v) { return duan_tree_schedule(v); });
     const auto [topo_ms, topo] = time([](const SystemView& v) { return duan_topo_schedule(v); });
     auto how = [](const DuanResult& r) {
-      return std::string(r.fell_back ? "fell back to duan-topo"
-                                     : (r.searched_all ? "search complete" : "search budget reached"));
+      return std::string(r.fell_back
+                             ? "fell back to duan-topo"
+                             : (r.searched_all ? "search complete" : "search budget reached"));
     };
     MESSAGE(std::string(s.name), " (", inst.graph.size() - 1, " layers): duan-path ", path_ms,
             " ms (", how(path), "), duan-tree ", tree_ms, " ms (", how(tree), "), duan-topo ",
             topo_ms, " ms (", topo.evaluations, " evaluations)");
-    CHECK(path_ms < 1000);
-    CHECK(tree_ms < 1000);
-    CHECK(topo_ms < 1000);
+    // Speed is a benchmark figure, never a test verdict (DEVELOPERS.md): the times are only printed.
   }
 }

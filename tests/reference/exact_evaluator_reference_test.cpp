@@ -1,7 +1,7 @@
 // exact::evaluate replays the runtime: on random DAGs with random placements (closed or not),
-// random priorities, server pools and links, its latency is the very double run_plan measures. Instances
-// with zero-time layers, empty latency and tiny tensors make simultaneous events common, so the
-// batching of ties is exercised too.
+// random priorities, server pools and links, its latency is the very double run_plan measures.
+// Instances with zero-time layers, empty latency and tiny tensors make simultaneous events common,
+// so the batching of ties is exercised too.
 #include <doctest/doctest.h>
 
 #include <numeric>
@@ -59,7 +59,8 @@ TEST_CASE("reference: exact evaluator equals run_plan on random plans") {
   int ties = 0, open = 0;
   for (int i = 0; i < kInstances; ++i) {
     const bool tie_heavy = i % 3 == 0;
-    const auto inst = tie_heavy ? tie_heavy_dag(d, d.integer(1, 12)) : random_dag(d, d.integer(1, 12));
+    const auto inst =
+        tie_heavy ? tie_heavy_dag(d, d.integer(1, 12)) : random_dag(d, d.integer(1, 12));
     const int workers = d.integer(1, 3);
     auto view = inst->view();
     view.server_workers = workers;

@@ -1,10 +1,8 @@
-// The real backend end to end in one process: a Server on a background thread,
-// RealBackend driving the one Runtime. Models are model JSON files of opaque
-// layers (the executor waits their measured time), so the tests need no oneDNN
-// kernels. Checks: decisions and bytes as on the closed-form backend, paced
-// transfer times, the server surviving garbage and oversized frames while it
-// serves a well-behaved device, and a server lost mid-run (fallback on the
-// device, or a BackendError).
+// The real backend end to end in one process: a Server on a background thread, RealBackend driving
+// the one Runtime. Models are model JSON files of opaque layers (the executor waits their measured
+// time), so the tests need no oneDNN kernels. Checks: decisions and bytes as on the closed-form
+// backend, paced transfer times, the server surviving garbage and oversized frames while it serves
+// a well-behaved device, and a server lost mid-run (fallback on the device, or a BackendError).
 #include <doctest/doctest.h>
 
 #include <unistd.h>
@@ -14,6 +12,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -32,6 +31,7 @@
 #include "real/real_backend.hpp"
 #include "real/server.hpp"
 #include "real/wire.hpp"
+#include "real/work_queue.hpp"
 
 using namespace tandem;
 using namespace tandem::real;
@@ -39,8 +39,7 @@ namespace asio = boost::asio;
 
 namespace {
 
-// input 100 kB -> a (40 kB; 4 ms device, 1 ms server) -> b (20 kB; 6, 2) -> c
-// (1 kB; 3, 1)
+// input 100 kB -> a (40 kB; 4 ms device, 1 ms server) -> b (20 kB; 6, 2) -> c (1 kB; 3, 1)
 const char* kChain =
     R"({"format": "tandem-model/1", "name": "chain", "input_bytes": 100000,
  "layers": [
@@ -157,8 +156,7 @@ std::multiset<OpKey> op_keys(const std::vector<OpRecord>& ops) {
 
 } // namespace
 
-TEST_CASE("real backend: a split runs the same ops as the closed-form backend, "
-          "paced exactly") {
+TEST_CASE("real backend: a split runs the same ops as the closed-form backend, paced exactly") {
   Setup s(kChain, "split");
   LocalServer server;
   auto plan = s.split({"b", "c"});
@@ -202,15 +200,13 @@ TEST_CASE("real backend: a split runs the same ops as the closed-form backend, "
     if (op.kind == OpRecord::Kind::compute && op.task_name == "a")
       CHECK(op.end_s - op.start_s >= 0.004);
   const auto lag = backend.lag();
-  MESSAGE(fmt::format("{} events, runtime learned of them {:.3f} ms late on "
-                      "average, {:.3f} ms at "
-                      "worst",
-                      lag.events, lag.mean_s() * 1e3, lag.max_s * 1e3));
+  MESSAGE(fmt::format(
+      "{} events, runtime learned of them {:.3f} ms late on average, {:.3f} ms at worst",
+      lag.events, lag.mean_s() * 1e3, lag.max_s * 1e3));
   CHECK(lag.mean_s() < 0.01);
 }
 
-TEST_CASE("real backend: pacing a 1 MB upload at 8 Mbit/s takes a second of "
-          "wall time") {
+TEST_CASE("real backend: pacing a 1 MB upload at 8 Mbit/s takes a second of wall time") {
   const char* json =
       R"({"format": "tandem-model/1", "name": "up", "input_bytes": 1000000,
     "layers": [{"name": "a", "inputs": ["input"], "output_bytes": 4, "device_ms": 1,
@@ -227,8 +223,7 @@ TEST_CASE("real backend: pacing a 1 MB upload at 8 Mbit/s takes a second of "
   for (const auto& op : ops.ops)
     if (op.kind == OpRecord::Kind::transfer && op.direction == Direction::uplink)
       upload = op.end_s - op.start_s;
-  MESSAGE(fmt::format("1 MB at 1 MB/s: recorded {:.6f} s, wall for the whole "
-                      "inference {:.4f} s",
+  MESSAGE(fmt::format("1 MB at 1 MB/s: recorded {:.6f} s, wall for the whole inference {:.4f} s",
                       upload, wall));
   CHECK(upload == doctest::Approx(1.0).epsilon(1e-9));
   CHECK(wall >= 1.0);
@@ -238,21 +233,26 @@ TEST_CASE("real backend: pacing a 1 MB upload at 8 Mbit/s takes a second of "
 TEST_CASE("real backend: two devices share one server pool") {
   Setup s(kChain, "two");
   LocalServer server(2);
-  RealBackend backend(s.graph, s.backend_options(server.server.port(), 5e6, 5e6, 2));
-  Collect ops;
-  auto setup = s.runtime_setup(s.split({"a", "b", "c"}), 3, 30, 2);
-  setup.server_workers = 2;
-  const auto stats = Runtime(setup, backend, {&ops}).run();
-  CHECK(stats.inferences == 6);
-  std::set<int> devices;
-  for (const auto& r : ops.inferences)
-    devices.insert(r.device);
-  CHECK(devices == std::set<int>{0, 1});
-  CHECK(server.server.connections() == 2);
+  {
+    RealBackend backend(s.graph, s.backend_options(server.server.port(), 5e6, 5e6, 2));
+    Collect ops;
+    auto setup = s.runtime_setup(s.split({"a", "b", "c"}), 3, 30, 2);
+    setup.server_workers = 2;
+    const auto stats = Runtime(setup, backend, {&ops}).run();
+    CHECK(stats.inferences == 6);
+    std::set<int> devices;
+    for (const auto& r : ops.inferences)
+      devices.insert(r.device);
+    CHECK(devices == std::set<int>{0, 1});
+    CHECK(server.server.connections() == 2);
+  }
+  // The devices said bye: the server dropped both connections and their state.
+  for (int i = 0; i < 200 && server.server.connections() > 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  CHECK(server.server.connections() == 0);
 }
 
-TEST_CASE("real backend: the server rejects garbage and oversized frames and "
-          "keeps serving") {
+TEST_CASE("real backend: the server rejects garbage and oversized frames and keeps serving") {
   Setup s(kChain, "faults");
   LocalServer server(2);
   const auto port = server.server.port();
@@ -260,8 +260,7 @@ TEST_CASE("real backend: the server rejects garbage and oversized frames and "
   std::atomic<int> rejected = 0;
   std::vector<std::string> errors;
   std::mutex errors_mutex;
-  // Attackers: connect, misbehave, read the server's error, see the connection
-  // closed.
+  // Attackers: connect, misbehave, read the server's error, see the connection closed.
   auto attack = [&](std::vector<std::uint8_t> bytes) {
     asio::io_context context;
     asio::ip::tcp::socket socket(context);
@@ -329,8 +328,7 @@ TEST_CASE("real backend: the server rejects garbage and oversized frames and "
   }));
 }
 
-TEST_CASE("real backend: a device with an oversized tensor after hello is cut "
-          "off alone") {
+TEST_CASE("real backend: a device with an oversized tensor after hello is cut off alone") {
   Setup s(kChain, "oversized");
   LocalServer server;
   // A hand-made device: hello, then a tensor larger than any the model has.
@@ -362,20 +360,17 @@ TEST_CASE("real backend: a device with an oversized tensor after hello is cut "
   payload.resize(error.payload_bytes);
   asio::read(socket, asio::buffer(payload));
   CHECK(std::get<wire::Error>(wire::decode_payload(error.type, payload)).message ==
-        fmt::format("protocol error: a tensor message of {} "
-                    "bytes exceeds the {}-byte limit",
+        fmt::format("protocol error: a tensor message of {} bytes exceeds the {}-byte limit",
                     too_big, limit));
   boost::system::error_code ec;
   asio::read(socket, asio::buffer(header), ec);
   CHECK(ec == asio::error::eof);
 }
 
-TEST_CASE("real backend: a wrong tensor size or an unknown task closes that "
-          "connection") {
+TEST_CASE("real backend: a wrong tensor size or an unknown task closes that connection") {
   Setup s(kChain, "badtensor");
   LocalServer server;
-  // A hand-made device: hello, wait for ready, then one bad message; returns
-  // the server's error.
+  // A hand-made device: hello, wait for ready, then one bad message; returns the server's error.
   auto exchange = [&](const wire::Message& bad) {
     asio::io_context context;
     asio::ip::tcp::socket socket(context);
@@ -396,16 +391,14 @@ TEST_CASE("real backend: a wrong tensor size or an unknown task closes that "
                                                       : std::string("no error");
   };
   CHECK(exchange(wire::Tensor{0, 1, 1, Precision::fp32(), std::vector<std::uint8_t>(10)}) ==
-        "protocol error: tensor of task 'a' at fp32: 10 data bytes, expected "
-        "40000");
+        "protocol error: tensor of task 'a' at fp32: 10 data bytes, expected 40000");
   CHECK(exchange(wire::Compute{1, 1, 99, 0}) ==
         "protocol error: a compute message names task 99, but the model has 4");
   CHECK(exchange(wire::Compute{1, 1, 2, 0}) ==
         "compute of 'b' for inference 1: its input 'a' is not on the server");
 }
 
-TEST_CASE("real backend: a server that refuses the model is a BackendError "
-          "naming it") {
+TEST_CASE("real backend: a server that refuses the model is a BackendError naming it") {
   Setup s(kChain, "refused");
   LocalServer server;
   auto o = s.backend_options(server.server.port(), 1e6, 1e6);
@@ -436,8 +429,7 @@ struct KillAfter : RunObserver {
 
 } // namespace
 
-TEST_CASE("real backend: a server lost mid-run: the device finishes the work "
-          "(fallback = 1)") {
+TEST_CASE("real backend: a server lost mid-run: the device finishes the work (fallback = 1)") {
   Setup s(kChain, "fallback");
   LocalServer server;
   RealBackend backend(s.graph, s.backend_options(server.server.port(), 5e6, 5e6));
@@ -473,4 +465,30 @@ TEST_CASE("real backend: a server lost mid-run without fallback is a BackendErro
   } catch (const BackendError& e) {
     CHECK(std::string(e.what()).find("device 0 lost the server") != std::string::npos);
   }
+}
+
+TEST_CASE("real work queue: run_on_each reaches every thread once, before later jobs") {
+  WorkQueue queue(3);
+  std::mutex m;
+  std::set<std::thread::id> ids;
+  std::atomic<int> later = 0;
+  // Keep one thread busy for a while: run_on_each still gets a copy onto it (after that job).
+  std::promise<void> release;
+  auto released = release.get_future().share();
+  queue.post([released] { released.wait(); });
+  std::thread releaser([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    release.set_value();
+  });
+  CHECK(queue.run_on_each([&] {
+    std::lock_guard lock(m);
+    ids.insert(std::this_thread::get_id());
+    CHECK(later == 0);
+  }));
+  releaser.join();
+  CHECK(ids.size() == 3);
+  for (int i = 0; i < 10; ++i)
+    queue.post([&] { ++later; });
+  queue.stop();
+  CHECK_FALSE(queue.run_on_each([] {}));
 }

@@ -47,8 +47,8 @@ TEST_CASE("scheduler: duan-wu merging sequences a small out-tree optimally") {
   // z (class 1, a = 2) before the composite (class 1, a = 4).
   CHECK(order == std::vector<std::uint32_t>{0, 3, 1, 2});
   Seconds best = 1e9;
-  for (const auto& o : std::vector<std::vector<std::uint32_t>>{
-           {0, 1, 2, 3}, {0, 1, 3, 2}, {0, 3, 1, 2}})
+  for (const auto& o :
+       std::vector<std::vector<std::uint32_t>>{{0, 1, 2, 3}, {0, 1, 3, 2}, {0, 3, 1, 2}})
     best = std::min(best, makespan(jobs, o));
   CHECK(makespan(jobs, order) == doctest::Approx(best));
 }
@@ -99,7 +99,8 @@ TEST_CASE("scheduler: duan-wu keeps everything on the device when the estimate i
   Instance inst(parse_model_json(kPaths, "two-paths.json"), ConstantLink{1e6, 1e6, 0});
   auto view = inst.view();
   view.uplink_estimate_bps = 0;
-  for (const auto& r : {duan_path_schedule(view), duan_tree_schedule(view), duan_topo_schedule(view)})
+  for (const auto& r :
+       {duan_path_schedule(view), duan_tree_schedule(view), duan_topo_schedule(view)})
     CHECK(std::count(r.plan.placement.begin(), r.plan.placement.end(), Side::server) == 0);
 }
 
