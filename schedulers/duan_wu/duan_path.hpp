@@ -45,6 +45,7 @@ public:
 
 private:
   DuanResult last_;
+  std::optional<exact::Problem> last_problem_; // an equal problem gets the same plan
 };
 
 } // namespace tandem::duan_wu

@@ -223,15 +223,18 @@ DuanResult duan_topo_schedule(const PlanningContext& ctx, const DuanTopoOptions&
         add();
       }
   };
+  // The graph's own order always (Neurosurgeon's candidates); the others within the budget.
   screen(p.order);
-  {
+  if (ctx.evaluations() < budget) {
     std::vector<Job> jobs(n);
     for (std::uint32_t t = 0; t < n; ++t)
       jobs[t] = {p.device_s[t], p.consumers[t].empty() ? 0.0 : p.uplink_s[t]};
     screen(ctx.merged_order(std::vector<bool>(n, true), jobs));
   }
-  screen(keyed_order(ctx, p.device_s));
-  screen(keyed_order(ctx, p.uplink_s));
+  if (ctx.evaluations() < budget)
+    screen(keyed_order(ctx, p.device_s));
+  if (ctx.evaluations() < budget)
+    screen(keyed_order(ctx, p.uplink_s));
   std::stable_sort(screened.begin(), screened.end(),
                    [](const Scored& x, const Scored& y) { return x.latency_s < y.latency_s; });
 
@@ -261,7 +264,8 @@ DuanResult duan_topo_schedule(const PlanningContext& ctx, const DuanTopoOptions&
   starts.push_back(ctx.server_only().on_device);
   starts.push_back(ctx.device_only().on_device);
   std::set<std::vector<bool>> started;
-  Candidate best;
+  // The best screened set stands even if the budget allows no local search at all.
+  Candidate best = duan_topo_order(ctx, screened.front().on_device, false);
   for (const auto& start : starts) {
     if (exhausted)
       break;
@@ -325,7 +329,7 @@ DuanResult duan_topo_schedule(const PlanningContext& ctx, const DuanTopoOptions&
     if (current.latency_s < best.latency_s)
       best = std::move(current);
   }
-  // Every order variant on the winner, then adjacent swaps in its three sequences.
+  // Every order variant on the winner, then single moves in its three sequences.
   auto polished = duan_topo_order(ctx, best.on_device, true);
   if (polished.latency_s < best.latency_s)
     best = std::move(polished);
@@ -340,7 +344,12 @@ DuanResult duan_topo_schedule(const SystemView& view, const DuanTopoOptions& opt
 }
 
 Plan DuanTopoScheduler::plan(const SystemView& view) {
+  // A closed-loop stream on a steady link asks the same question again and again.
+  auto problem = exact::Problem::from_view(view);
+  if (last_problem_ && *last_problem_ == problem)
+    return last_.plan;
   last_ = duan_topo_schedule(view);
+  last_problem_ = std::move(problem);
   return last_.plan;
 }
 

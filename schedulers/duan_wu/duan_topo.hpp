@@ -6,6 +6,7 @@
 // topological order, and every candidate is scored by its exact latency (server times, link
 // latency and downloads included). See NOTES.md.
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "core/runtime/scheduler.hpp"
@@ -37,6 +38,7 @@ public:
 
 private:
   DuanResult last_;
+  std::optional<exact::Problem> last_problem_; // an equal problem gets the same plan
 };
 
 } // namespace tandem::duan_wu

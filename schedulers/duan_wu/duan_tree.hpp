@@ -7,6 +7,7 @@
 // optimal among every device set, compute order and uplink order. Other DAGs fall back to
 // duan-topo. See NOTES.md.
 #include <cstdint>
+#include <optional>
 
 #include "core/runtime/scheduler.hpp"
 #include "schedulers/duan_wu/candidate.hpp"
@@ -36,6 +37,7 @@ public:
 
 private:
   DuanResult last_;
+  std::optional<exact::Problem> last_problem_; // an equal problem gets the same plan
 };
 
 } // namespace tandem::duan_wu

@@ -98,7 +98,9 @@ ExactResult solve_exact(const SystemView& view, const ExactOptions& options) {
   result.plan = start.plan;
   result.latency_s = start.predicted_s;
   if (!link_usable(view)) {
-    result.plan.note = "exact: link unusable, everything on the device";
+    result.plan.note = fmt::format("exact: link unusable, everything on the device (predicted "
+                                   "{:.3f} ms)",
+                                   s_to_ms(result.latency_s));
     return result;
   }
   const auto& p = ctx.problem();
@@ -136,7 +138,12 @@ ExactResult solve_exact(const SystemView& view, const ExactOptions& options) {
 }
 
 Plan ExactScheduler::plan(const SystemView& view) {
+  // A closed-loop stream on a steady link asks the same question again and again.
+  auto problem = Problem::from_view(view);
+  if (last_problem_ && *last_problem_ == problem)
+    return last_.plan;
   last_ = solve_exact(view, options_);
+  last_problem_ = std::move(problem);
   return last_.plan;
 }
 

@@ -4,8 +4,10 @@
 // link latency, downloads and the server pool included, by branch and bound. Small models only:
 // larger ones are refused with an InputError. See NOTES.md.
 #include <cstdint>
+#include <optional>
 
 #include "core/runtime/scheduler.hpp"
+#include "schedulers/exact/plan_evaluator.hpp"
 
 namespace tandem::exact {
 
@@ -34,6 +36,7 @@ public:
 private:
   ExactOptions options_;
   ExactResult last_;
+  std::optional<Problem> last_problem_; // an equal problem gets the same plan
 };
 
 } // namespace tandem::exact

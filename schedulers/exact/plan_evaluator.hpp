@@ -41,6 +41,8 @@ struct Problem {
   // From what a scheduler sees: the cost table and the bandwidth estimates (which equal the link
   // in run_single_inference). An unusable estimate gives infinite transfer times.
   static Problem from_view(const SystemView& view);
+  // Equal problems have equal optimal plans: schedulers reuse their last plan on an equal one.
+  bool operator==(const Problem&) const = default;
 };
 
 // Per task: the order keys of a plan (Plan::priority_of and transfer_priority_of).

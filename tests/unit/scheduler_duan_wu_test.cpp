@@ -2,6 +2,7 @@
 // tree, the path structure, and the three schedulers on small model JSON files.
 #include <doctest/doctest.h>
 
+#include "core/error.hpp"
 #include "core/model_json.hpp"
 #include "schedulers/builtin.hpp"
 #include "schedulers/duan_wu/duan_path.hpp"
@@ -115,4 +116,29 @@ TEST_CASE("scheduler: duan-wu schedulers and exact are registered") {
     CHECK(run.latency_s() > 0);
     CHECK(run.plan.note.find("predicted") != std::string::npos);
   }
+}
+
+TEST_CASE("scheduler: duan-wu reuses its plan when the question repeats") {
+  Instance inst(parse_model_json(kPaths, "two-paths.json"), ConstantLink{1e6, 1e24, 0});
+  auto view = inst.view();
+  DuanTopoScheduler topo;
+  const auto first = topo.plan(view);
+  const auto predicted = topo.last_predicted_s();
+  CHECK(topo.plan(view).priority == first.priority);
+  CHECK(topo.last_predicted_s() == predicted);
+  // A new estimate is a new question: 10x the uplink, the input goes up at once.
+  view.uplink_estimate_bps = 1e7;
+  topo.plan(view);
+  CHECK(topo.last_predicted_s() < predicted);
+}
+
+TEST_CASE("scheduler: exact takes its size limit from scheduler.options.max_layers") {
+  Instance inst(parse_model_json(kPaths, "two-paths.json"), ConstantLink{1e6, 1e24, 0});
+  SchedulerOptions options;
+  options.set("max_layers", ConfigValue{std::int64_t{4}}, SourceLocation{"t.toml", 7});
+  auto small = builtin_schedulers().create("exact", options, {"test"});
+  CHECK_THROWS_AS(small->plan(inst.view()), InputError);
+  options.set("max_layers", ConfigValue{std::int64_t{5}}, SourceLocation{"t.toml", 7});
+  auto enough = builtin_schedulers().create("exact", options, {"test"});
+  CHECK(enough->plan(inst.view()).placement.size() == inst.graph.size());
 }
