@@ -8,11 +8,12 @@
 namespace tandem {
 
 struct PublishedTime {
-  std::string_view model;       // zoo name
+  std::string_view model;       // zoo name (of the network the source really measured)
   std::string_view device_spec; // built-in spec it calibrates
   int threads;
   int image_size; // input height = width the time was measured at
   Seconds time_s;
+  double macs; // the source's own multiply-accumulate count, to check we built the same network
   std::string_view source;
 };
 

@@ -19,15 +19,11 @@ using namespace tandem;
 namespace {
 
 constexpr double kTolerance = 0.35;
-
-// JaredFern/Framework-Tax's row "densenet" is DenseNet-161: the same CSV gives it 7.79 GMACs and
-// 28,681,000 parameters, DenseNet-161's figures (DenseNet-121 has 2.83 G and 7,978,856). A time
-// taken from there and listed as densenet121 is therefore compared with DenseNet-161.
-std::string_view measured_model(const PublishedTime& t) {
-  if (t.model == "densenet121" && t.source.find("Framework-Tax") != std::string_view::npos)
-    return "densenet161";
-  return t.model;
-}
+// The source counts multiply-accumulates with a profiler (thop) that also counts some element-wise
+// work (mobilenet_v2: 4.4% more than ours); ours counts conv, gemm and matmul only.
+constexpr double kMacsTolerance = 0.05;
+// A known outlier must still be within this factor, so a gross regression fails.
+constexpr double kOutlierFactor = 3.0;
 
 Model build(std::string_view name, const ZooParams& p) {
   if (name == "densenet161")
@@ -38,11 +34,13 @@ Model build(std::string_view name, const ZooParams& p) {
 }
 
 // Published points no honest setting of the cost model's rates reaches within kTolerance, with
-// the reason. They must still be within a factor of 2.5, so a gross regression fails.
-std::string_view known_outlier(std::string_view model) {
-  if (model == "resnet18")
-    return "2.7x vgg16's time per MAC with the same 3x3 convs; Framework-Tax's own resnet18 times "
-           "at 384..512 px run at 0.55..0.68 ns/MAC, not 1.28";
+// the reason.
+std::string_view known_outlier(const PublishedTime& t) {
+  if (t.model == "resnet18" && t.image_size == 224)
+    return "the same file's resnet18 times at 384, 448 and 512 px grow by 0.37 ns per added MAC, "
+           "like the other models, but extrapolate to a fixed 1.6 s at no work; 2.33 s at 224 px "
+           "is 1.28 ns/MAC, 2.6x vgg16's with the same 3x3 convs, and no per-layer cost explains "
+           "a fixed cost that does not grow with the image";
   return {};
 }
 
@@ -55,28 +53,31 @@ TEST_CASE("densenet161, the model behind Framework-Tax's densenet time, matches 
 }
 
 TEST_CASE("calibration: predicted rpi4 times against published whole-model times") {
-  fmt::print("\n{:<14} {:<12} {:>4} {:>7} {:>8} {:>12} {:>12} {:>8}\n", "model", "measured as",
-             "px", "threads", "gmacs", "predicted_s", "published_s", "error");
+  fmt::print("\n{:<14} {:>4} {:>7} {:>8} {:>8} {:>12} {:>12} {:>8}\n", "model", "px", "threads",
+             "gmacs", "src_gmacs", "predicted_s", "published_s", "error");
   int within = 0;
   for (const auto& t : published_times()) {
     const auto* spec = find_device_spec(t.device_spec);
     REQUIRE_MESSAGE(spec != nullptr, "unknown device spec " << t.device_spec);
-    const auto name = measured_model(t);
-    const auto m = build(name, {.image_size = t.image_size});
+    const auto m = build(t.model, {.image_size = t.image_size});
     const auto costs = CostTable::predict(m, {spec, t.threads}, {spec, t.threads});
     const Seconds predicted = costs.total(Side::device);
     const double error = predicted / t.time_s - 1;
-    fmt::print("{:<14} {:<12} {:>4} {:>7} {:>8.3f} {:>12.3f} {:>12.3f} {:>+7.1f}%\n", t.model, name,
-               t.image_size, t.threads, m.total_macs() / 1e9, predicted, t.time_s, 100 * error);
+    fmt::print("{:<14} {:>4} {:>7} {:>8.3f} {:>8.3f} {:>12.3f} {:>12.3f} {:>+7.1f}%\n", t.model,
+               t.image_size, t.threads, m.total_macs() / 1e9, t.macs / 1e9, predicted, t.time_s,
+               100 * error);
     CAPTURE(t.model);
+    CAPTURE(t.image_size);
     CAPTURE(predicted);
     CAPTURE(t.time_s);
+    // The same network as the source's, at the same size: otherwise the comparison means nothing.
+    CHECK(std::abs(m.total_macs() / t.macs - 1) <= kMacsTolerance);
     if (std::abs(error) <= kTolerance)
       ++within;
-    if (const auto why = known_outlier(t.model); !why.empty()) {
+    if (const auto why = known_outlier(t); !why.empty()) {
       WARN_MESSAGE(std::abs(error) <= kTolerance, "known outlier: " << why);
-      CHECK(predicted / t.time_s > 1 / 2.5);
-      CHECK(predicted / t.time_s < 2.5);
+      CHECK(predicted / t.time_s > 1 / kOutlierFactor);
+      CHECK(predicted / t.time_s < kOutlierFactor);
     } else {
       CHECK(std::abs(error) <= kTolerance);
     }
