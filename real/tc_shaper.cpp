@@ -124,13 +124,10 @@ struct TcShaper::Impl {
       argv.emplace_back("-n");
       argv.push_back(netns);
     }
-    for (const std::string part :
-         {std::string("qdisc"), std::string(verb), std::string("dev"),
-          direction == Direction::uplink ? device_veth : server_veth, std::string("root"),
-          std::string("tbf"), std::string("rate"),
-          fmt::format("{}bit", static_cast<long long>(bits)), std::string("burst"),
-          fmt::format("{}", burst), std::string("latency"), std::string("200ms")})
-      argv.push_back(part);
+    const std::string dev = direction == Direction::uplink ? device_veth : server_veth;
+    argv.insert(argv.end(), {"qdisc", verb, "dev", dev, "root", "tbf", "rate",
+                             fmt::format("{}bit", static_cast<long long>(bits)), "burst",
+                             std::to_string(burst), "latency", "200ms"});
     return argv;
   }
 
