@@ -110,15 +110,24 @@ struct TcShaper::Impl {
   bool stopping = false;
   std::thread stepper;
   std::optional<std::string> step_error;
+  long long uplink_burst = 0, downlink_burst = 0; // bytes, fixed for the run
+
+  // 10 ms at the trace's highest rate, and at least one 64 KiB GSO packet plus a frame. Fixed for
+  // the run: tbf never sends a queued packet larger than its burst, so lowering the burst with the
+  // rate could strand packets queued before the change (and stall TCP for good).
+  static long long burst_of(const BandwidthTrace& trace) {
+    BytesPerSecond highest = 0;
+    for (const auto& step : trace.steps())
+      highest = std::max(highest, step.bytes_per_s);
+    return static_cast<long long>(std::max(highest / 100.0, 65536.0 + 1514.0));
+  }
 
   Impl(BandwidthTrace up, BandwidthTrace down) : uplink(std::move(up)), downlink(std::move(down)) {}
 
   // The qdisc of a direction: uplink on the device end (root namespace), downlink on the server's.
   std::vector<std::string> qdisc(const char* verb, Direction direction, BytesPerSecond rate) const {
     const double bits = std::max(kMinBitsPerS, std::round(rate * 8.0));
-    // A burst of 10 ms at the rate (at least two full frames), a queue of 200 ms: TCP sees a link,
-    // not a policer.
-    const auto burst = static_cast<long long>(std::max(bits / 8.0 / 100.0, 3028.0));
+    const auto burst = direction == Direction::uplink ? uplink_burst : downlink_burst;
     std::vector<std::string> argv{tc};
     if (direction == Direction::downlink) {
       argv.emplace_back("-n");
@@ -160,6 +169,9 @@ struct TcShaper::Impl {
     device_host = base + std::to_string(((block & 63u) << 2) + 1);
     server_host = base + std::to_string(((block & 63u) << 2) + 2);
 
+    remove_stale();
+    uplink_burst = burst_of(uplink);
+    downlink_burst = burst_of(downlink);
     run_command({ip, "netns", "add", netns});
     netns_made = true;
     run_command({ip, "link", "add", device_veth, "type", "veth", "peer", "name", server_veth});
@@ -186,6 +198,25 @@ struct TcShaper::Impl {
     apply("add", Direction::downlink, 0, downlink.at(0), 0);
   }
 
+  // Namespaces of runs that were killed before they could clean up (tandem-PID with PID gone).
+  void remove_stale() const {
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator("/run/netns", ec)) {
+      const auto name = entry.path().filename().string();
+      if (name.rfind("tandem-", 0) != 0)
+        continue;
+      const auto pid = std::strtol(name.c_str() + 7, nullptr, 10);
+      if (pid <= 0 || std::filesystem::exists(fmt::format("/proc/{}", pid)))
+        continue;
+      try {
+        run_command({ip, "netns", "del", name});
+        fmt::print(stderr, "tandem: removed the network namespace {} of a run that is gone\n",
+                   name);
+      } catch (const std::exception&) {
+      }
+    }
+  }
+
   void tear_down() noexcept {
     {
       std::lock_guard lock(mutex);
@@ -194,16 +225,16 @@ struct TcShaper::Impl {
     cv.notify_all();
     if (stepper.joinable())
       stepper.join();
-    // Deleting the namespace deletes its veth end, and with it the pair.
+    // Deleting one end of the pair deletes both; then the namespace.
     try {
-      if (netns_made)
-        run_command({ip, "netns", "del", netns});
+      if (veth_made && ::access(fmt::format("/sys/class/net/{}", device_veth).c_str(), F_OK) == 0)
+        run_command({ip, "link", "del", device_veth});
     } catch (const std::exception& e) {
       fmt::print(stderr, "tandem: warning: {}\n", e.what());
     }
     try {
-      if (veth_made && ::access(fmt::format("/sys/class/net/{}", device_veth).c_str(), F_OK) == 0)
-        run_command({ip, "link", "del", device_veth});
+      if (netns_made)
+        run_command({ip, "netns", "del", netns});
     } catch (const std::exception& e) {
       fmt::print(stderr, "tandem: warning: {}\n", e.what());
     }

@@ -40,7 +40,7 @@ fps = 10
 count = 16
 TOML
 
-"$TANDEM" run "$WORK/run.toml" --out "$WORK/out" --quiet >/dev/null 2>"$WORK/err" ||
+timeout 60 "$TANDEM" run "$WORK/run.toml" --out "$WORK/out" --quiet >/dev/null 2>"$WORK/err" ||
   fail "the tc run failed: $(cat "$WORK/err")"
 "$PY" - "$WORK/out" <<'PY'
 import csv, sys

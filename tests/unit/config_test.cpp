@@ -216,11 +216,11 @@ TEST_CASE("config: dotted keys at the top level are the same keys") {
 }
 
 TEST_CASE("config: a typo'd key names the section's keys and the likely intent") {
-  CHECK(
-      error_of("[model]\nname = \"resnet18\"\n\n[link]\nuplink_mpbs = 5\n") ==
-      "cfg.toml:5:1: link.uplink_mpbs: expected a known key of [link] (uplink_mbps, "
-      "downlink_mbps, latency_ms, shared_uplink, uplink_trace, downlink_trace, trace_format, "
-      "trace_scale, trace_offset_s, trace_loop), found an unknown key (did you mean uplink_mbps?)");
+  CHECK(error_of("[model]\nname = \"resnet18\"\n\n[link]\nuplink_mpbs = 5\n") ==
+        "cfg.toml:5:1: link.uplink_mpbs: expected a known key of [link] (uplink_mbps, "
+        "downlink_mbps, latency_ms, shared_uplink, uplink_trace, downlink_trace, trace_format, "
+        "trace_scale, trace_offset_s, trace_loop, shaper), found an unknown key (did you mean "
+        "uplink_mbps?)");
   CHECK(error_of("model.name = \"resnet18\"\n[linkk]\nuplink_mbps = 5\n") ==
         "cfg.toml:2:2: linkk: expected a known top-level key or section (name, seed, backend, "
         "output_dir, description, model, device, server, link, estimator, scheduler, workload, "
@@ -325,14 +325,15 @@ TEST_CASE("config: a missing file is one line naming it") {
 TEST_CASE("config: the e2e data files fail with the documented messages") {
   const auto typo = data_dir() / "config-typo.toml";
   const auto negative = data_dir() / "config-negative-bandwidth.toml";
-  CHECK_THROWS_WITH_AS(load_experiment_config(typo),
-                       (typo.string() +
-                        ":9:1: link.uplink_mpbs: expected a known key of [link] (uplink_mbps, "
-                        "downlink_mbps, latency_ms, shared_uplink, uplink_trace, downlink_trace, "
-                        "trace_format, trace_scale, trace_offset_s, trace_loop), found an unknown "
-                        "key (did you mean uplink_mbps?)")
-                           .c_str(),
-                       InputError);
+  CHECK_THROWS_WITH_AS(
+      load_experiment_config(typo),
+      (typo.string() +
+       ":9:1: link.uplink_mpbs: expected a known key of [link] (uplink_mbps, "
+       "downlink_mbps, latency_ms, shared_uplink, uplink_trace, downlink_trace, "
+       "trace_format, trace_scale, trace_offset_s, trace_loop, shaper), found an unknown "
+       "key (did you mean uplink_mbps?)")
+          .c_str(),
+      InputError);
   CHECK_THROWS_WITH_AS(
       load_experiment_config(negative),
       (negative.string() + ":8:1: link.downlink_mbps: expected a number > 0 (Mbit/s), found -5")
