@@ -298,6 +298,8 @@ struct RealBackend::Impl {
     for (auto& dp : devices) {
       Device& d = *dp;
       d.channel = Channel::connect(io.context(), options.host, options.port, limit);
+      // Unpaced (the kernel shapes the link): an uplink is done when the server's TCP has it.
+      d.channel->set_written_when_acked(!options.pace);
       d.channel->start([this, &d](wire::Message&& m) { on_message(d, std::move(m)); },
                        [this, &d](const std::string& reason) { on_close(d, reason); });
       wire::Hello hello;

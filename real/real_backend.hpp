@@ -56,7 +56,7 @@ struct RealBackendOptions {
   std::vector<BandwidthTrace> downlink;
   bool shared_uplink = false;
   // false: transfers are not paced here (the kernel shapes the link, tc_shaper.hpp); an uplink
-  // completes when TCP took it, a downlink when it arrived.
+  // completes when the server's TCP acknowledged its last byte, a downlink when it arrived.
   bool pace = true;
   bool fallback_to_device = true;
   bool warm_up = true;            // run every layer once on each device before the clock starts

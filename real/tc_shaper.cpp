@@ -110,24 +110,16 @@ struct TcShaper::Impl {
   bool stopping = false;
   std::thread stepper;
   std::optional<std::string> step_error;
-  long long uplink_burst = 0, downlink_burst = 0; // bytes, fixed for the run
-
-  // 10 ms at the trace's highest rate, and at least one 64 KiB GSO packet plus a frame. Fixed for
-  // the run: tbf never sends a queued packet larger than its burst, so lowering the burst with the
-  // rate could strand packets queued before the change (and stall TCP for good).
-  static long long burst_of(const BandwidthTrace& trace) {
-    BytesPerSecond highest = 0;
-    for (const auto& step : trace.steps())
-      highest = std::max(highest, step.bytes_per_s);
-    return static_cast<long long>(std::max(highest / 100.0, 65536.0 + 1514.0));
-  }
 
   Impl(BandwidthTrace up, BandwidthTrace down) : uplink(std::move(up)), downlink(std::move(down)) {}
 
   // The qdisc of a direction: uplink on the device end (root namespace), downlink on the server's.
   std::vector<std::string> qdisc(const char* verb, Direction direction, BytesPerSecond rate) const {
     const double bits = std::max(kMinBitsPerS, std::round(rate * 8.0));
-    const auto burst = direction == Direction::uplink ? uplink_burst : downlink_burst;
+    // A burst of 10 ms at the rate, at least two full frames: TCP sees a link, not a policer.
+    // Packets never exceed a frame (no GSO on the pair), so a burst lowered with the rate can
+    // still send every packet queued before the change.
+    const auto burst = static_cast<long long>(std::max(bits / 8.0 / 100.0, 3028.0));
     std::vector<std::string> argv{tc};
     if (direction == Direction::downlink) {
       argv.emplace_back("-n");
@@ -170,12 +162,15 @@ struct TcShaper::Impl {
     server_host = base + std::to_string(((block & 63u) << 2) + 2);
 
     remove_stale();
-    uplink_burst = burst_of(uplink);
-    downlink_burst = burst_of(downlink);
     run_command({ip, "netns", "add", netns});
     netns_made = true;
     run_command({ip, "link", "add", device_veth, "type", "veth", "peer", "name", server_veth});
     veth_made = true;
+    // One segment per packet (no GSO/TSO super-packets): tbf never sends a packet larger than its
+    // burst, so a 64 KiB packet queued before a rate change to a smaller burst would stall TCP
+    // for good, and a burst that large would blur the rate.
+    run_command({ip, "link", "set", "dev", device_veth, "gso_max_segs", "1"});
+    run_command({ip, "link", "set", "dev", server_veth, "gso_max_segs", "1"});
     run_command({ip, "link", "set", server_veth, "netns", netns});
     run_command({ip, "addr", "add", device_host + "/30", "dev", device_veth});
     run_command({ip, "link", "set", device_veth, "up"});
