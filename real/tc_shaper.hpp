@@ -4,7 +4,9 @@
 // direction (uplink: the device end's egress; downlink: the namespace end's egress), and a thread
 // steps both rates through the same BandwidthTraces the simulator replays. Only the rate is shaped:
 // the runtime still adds the one-way latency itself, as with the token bucket (no netem delay, so
-// it is never added twice).
+// it is never added twice). The pair sends one TCP segment per packet (no GSO), so each tbf burst
+// is 10 ms at its rate; the sender does not pace (RealBackendOptions::pace = false) and an uplink
+// completes when the server's TCP acknowledged its last byte.
 //
 // Needs root and iproute2 (`ip`, `tc`). Names are unique per process (the pid), and everything is
 // removed again when the shaper is destroyed, including after an error half-way through set-up;

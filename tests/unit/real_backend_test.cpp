@@ -207,6 +207,23 @@ TEST_CASE("real backend: a split runs the same ops as the closed-form backend, p
   CHECK(lag.mean_s() < 0.01);
 }
 
+TEST_CASE("real backend: unpaced (the kernel shapes the link), the same ops run to the end") {
+  Setup s(kChain, "unpaced");
+  LocalServer server;
+  const auto plan = s.split({"b", "c"});
+  Collect analytic_ops;
+  AnalyticBackend analytic({1e6}, {1e6});
+  Runtime(s.runtime_setup(plan, 4, 20), analytic, {&analytic_ops}).run();
+
+  auto o = s.backend_options(server.server.port(), 1e6, 1e6);
+  o.pace = false; // uplinks complete when the server's TCP acknowledged them
+  RealBackend backend(s.graph, o);
+  Collect real_ops;
+  const auto stats = Runtime(s.runtime_setup(plan, 4, 20), backend, {&real_ops}).run();
+  CHECK(stats.inferences == 4);
+  CHECK(op_keys(real_ops.ops) == op_keys(analytic_ops.ops));
+}
+
 TEST_CASE("real backend: pacing a 1 MB upload at 8 Mbit/s takes a second of wall time") {
   const char* json =
       R"({"format": "tandem-model/1", "name": "up", "input_bytes": 1000000,
