@@ -35,6 +35,7 @@ struct Inference {
   std::vector<std::uint8_t> available; // bit 1: on the device, bit 2: on the server
   std::vector<std::uint8_t> sent;      // bit 1: sent to the device, bit 2: sent to the server
   std::size_t outputs_missing = 0;
+  bool fell_back = false; // its device lost the server: every task runs on the device
   InferenceRecord record;
 };
 
@@ -187,6 +188,7 @@ struct Runtime::Impl {
       const auto& p = inf.plan.placement;
       inf.record.fallback = std::find(p.begin(), p.end(), Side::server) != p.end();
       inf.plan.placement.assign(graph.size(), Side::device);
+      inf.fell_back = true;
     }
     inf.state.assign(graph.size(), TaskState::pending);
     inf.available.assign(graph.size(), 0);
@@ -396,8 +398,8 @@ struct Runtime::Impl {
 
   void progress(Inference& inf, const ProgressEvent& event, Seconds now) {
     auto& sched = *schedulers[inf.device];
-    if (!sched.wants_progress() || inf.outputs_missing == 0 || inf.record.fallback)
-      return;
+    if (!sched.wants_progress() || inf.outputs_missing == 0 || inf.fell_back)
+      return; // a revision could put work on a server that is gone
     if (auto revised = sched.on_progress(view(inf.device, inf.index, now), event))
       revise(inf, std::move(*revised), now);
   }
@@ -447,11 +449,9 @@ struct Runtime::Impl {
   // The backend abandoned server work of this device: every live inference of it finishes on the
   // device, and later ones run there whole (start_inference).
   void lose_server(int device, Seconds now) {
-    if (server_lost[device])
-      return;
     server_lost[device] = true;
     for (auto& [key, inf] : live)
-      if (inf.device == device)
+      if (inf.device == device && !inf.fell_back)
         fall_back(inf, now);
   }
 
@@ -459,6 +459,10 @@ struct Runtime::Impl {
   // held, as far as the device still needs it.
   void fall_back(Inference& inf, Seconds now) {
     const auto n = graph.size();
+    const auto& placement = inf.plan.placement;
+    inf.record.fallback = std::find(placement.begin(), placement.end(), Side::server) !=
+                          placement.end(); // an inference all on the device lost nothing
+    inf.fell_back = true;
     // Outputs the device has, is receiving, or is computing itself.
     std::vector<bool> coming(n, false);
     for (std::size_t i = 0; i < n; ++i)
@@ -498,7 +502,6 @@ struct Runtime::Impl {
       inf.plan.placement[i] = Side::device;
       inf.sent[i] = 0;
     }
-    inf.record.fallback = true;
     for (const auto& task : graph.tasks())
       enqueue_if_ready(inf, task.id, now);
   }

@@ -425,3 +425,49 @@ TEST_CASE("a backend that never abandons leaves every record as it was") {
   }
   CHECK(c.ops.size() == plain.ops.size());
 }
+
+namespace {
+
+// Even inferences all on the device, odd ones split after a.
+class Alternating : public Scheduler {
+public:
+  explicit Alternating(const Fixture& f) : f_(f) {}
+  Plan plan(const SystemView& v) override {
+    return v.inference % 2 == 0 ? Plan::all_on(Side::device, f_.graph) : f_.split({"b", "c"});
+  }
+
+private:
+  const Fixture& f_;
+};
+
+} // namespace
+
+TEST_CASE("losing the server marks only inferences that had server work, and loses none") {
+  Fixture f(kChain);
+  RuntimeSetup s;
+  s.graph = &f.graph;
+  s.planning_costs = s.actual_costs = &f.costs;
+  s.initial_uplink_bps = s.initial_downlink_bps = kBps;
+  s.workload.kind = WorkloadKind::periodic;
+  s.workload.fps = 40;
+  s.workload.count = 8;
+  s.scheduler_name = "alternating";
+  s.make_scheduler = [&f](int) { return std::make_unique<Alternating>(f); };
+  const Seconds loss = 0.06;
+  LosingBackend backend(loss);
+  Collect c;
+  Runtime(s, backend, {&c}).run();
+  REQUIRE(c.inferences.size() == 8);
+  for (const auto& r : c.inferences) {
+    CAPTURE(r.inference);
+    if (r.inference % 2 == 0)
+      CHECK(!r.fallback);
+    else if (r.arrival_s >= loss)
+      CHECK(r.fallback);
+    if (r.arrival_s >= loss)
+      CHECK(r.server_tasks == 0);
+  }
+  for (const auto& op : c.ops)
+    if (op.start_s >= loss)
+      CHECK((op.kind == OpRecord::Kind::compute && op.side == Side::device));
+}
