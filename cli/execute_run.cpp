@@ -1,5 +1,6 @@
 #include "cli/execute_run.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <memory>
@@ -7,10 +8,13 @@
 
 #include <fmt/format.h>
 
+#include "core/emulation.hpp"
 #include "core/error.hpp"
 #include "core/output/run_outputs.hpp"
+#include "real/cpu_pinning.hpp"
 #include "real/real_backend.hpp"
 #include "real/spawn_server.hpp"
+#include "real/tc_shaper.hpp"
 #include "sim/session.hpp"
 #include "traces/link_traces.hpp"
 
@@ -56,28 +60,6 @@ sim::PlatformSpec platform_of(const ExperimentConfig& c) {
 
 // --- the real backend's composition root ------------------------------------------------------
 
-// Passes records on, setting `fallback` on inferences the real backend finished on the device
-// after losing the server (the runtime does not know; the backend does).
-class FallbackMarker : public RunObserver {
-public:
-  FallbackMarker(const real::RealBackend& backend, std::vector<RunObserver*> next)
-      : backend_(backend), next_(std::move(next)) {}
-  void on_op(const OpRecord& op) override {
-    for (auto* o : next_)
-      o->on_op(op);
-  }
-  void on_inference(const InferenceRecord& r) override {
-    auto marked = r;
-    marked.fallback = r.fallback || backend_.fell_back(r.device, r.inference);
-    for (auto* o : next_)
-      o->on_inference(marked);
-  }
-
-private:
-  const real::RealBackend& backend_;
-  std::vector<RunObserver*> next_;
-};
-
 // "spawn", or "HOST:PORT".
 std::pair<std::string, std::uint16_t> server_address(const ExperimentConfig& c) {
   const auto& a = c.server.address;
@@ -94,35 +76,104 @@ std::pair<std::string, std::uint16_t> server_address(const ExperimentConfig& c) 
                    "\"spawn\" or \"HOST:PORT\" (a port 1..65535)", fmt::format("\"{}\"", a));
 }
 
-void run_real(const PreparedRun& run, const std::vector<RunObserver*>& observers, RunStats& stats) {
+// device.cpus as a list with enough CPUs for every device's threads (the config checked its form).
+std::vector<int> device_cpus(const ExperimentConfig& c) {
+  if (c.device.cpus.empty())
+    return {};
+  auto cpus = parse_cpu_list(c.device.cpus).value_or(std::vector<int>{});
+  const auto need = static_cast<std::size_t>(c.device.count) * c.device.threads;
+  if (cpus.size() < need)
+    throw InputError(c.where("device.cpus"), "device.cpus",
+                     fmt::format("at least {} CPUs (device.count {} x device.threads {})", need,
+                                 c.device.count, c.device.threads),
+                     fmt::format("\"{}\" ({} CPUs)", c.device.cpus, cpus.size()));
+  return cpus;
+}
+
+// A spawned server runs on the CPUs the devices do not (all of them when nothing is left).
+std::string server_cpus(const std::vector<int>& device) {
+  std::vector<int> rest;
+  for (const int cpu : real::allowed_cpus())
+    if (std::find(device.begin(), device.end(), cpu) == device.end())
+      rest.push_back(cpu);
+  if (device.empty() || rest.empty())
+    return "";
+  return real::cpu_list_text(rest);
+}
+
+// Says what the emulation knobs did, read back from the backend, when any is on.
+void report_emulation(const ExperimentConfig& c, const real::RealBackend& backend) {
+  if (c.device.slowdown == 1.0 && c.device.isa.empty() && c.device.cpus.empty())
+    return;
+  for (int d = 0; d < c.device.count; ++d) {
+    const auto e = backend.emulation(d);
+    fmt::print(stderr,
+               "tandem: device {} emulation: oneDNN ISA {}, slowdown {}, {} thread(s) on CPUs {}\n",
+               d, e.cpu_isa, e.slowdown, e.threads, real::cpu_list_text(e.cpus));
+  }
+}
+
+// link.shaper = "tc" shapes one veth pair to a server it starts itself.
+void check_tc_shaper(const ExperimentConfig& c) {
+  if (c.server.address != "spawn")
+    throw InputError(c.where("link.shaper"), "link.shaper",
+                     "\"token-bucket\" when server.address is not \"spawn\" (tc shapes the link "
+                     "to a server it starts in its own network namespace)",
+                     fmt::format("\"tc\" with server.address = \"{}\"", c.server.address));
+  if (c.device.count != 1)
+    throw InputError(c.where("link.shaper"), "link.shaper",
+                     "\"token-bucket\" with several devices (tc shapes one link)",
+                     fmt::format("\"tc\" with device.count = {}", c.device.count));
+}
+
+void run_real(const PreparedRun& run, const std::filesystem::path& out_dir,
+              const std::vector<RunObserver*>& observers, RunStats& stats) {
   const auto& c = run.config();
+  auto traces = build_link_traces(c);
+  const bool tc = c.link.shaper == ShaperKind::tc;
+  if (tc)
+    check_tc_shaper(c);
+  std::unique_ptr<real::TcShaper> shaper; // outlives the server in its namespace
   std::unique_ptr<real::SpawnedServer> spawned;
   real::RealBackendOptions o;
+  o.device_cpus = device_cpus(c);
   if (c.server.address == "spawn") {
     real::SpawnOptions so;
     so.workers = c.server.workers;
     so.threads = c.server.threads;
+    so.cpus = server_cpus(o.device_cpus);
+    if (tc) {
+      shaper = std::make_unique<real::TcShaper>(traces.uplink.at(0), traces.downlink.at(0),
+                                                out_dir / "tc_rates.csv",
+                                                static_cast<int>(run.run.index));
+      so.prefix = shaper->exec_prefix();
+      so.host = shaper->server_host();
+    }
     spawned = std::make_unique<real::SpawnedServer>(so);
     o.host = spawned->host();
     o.port = spawned->port();
   } else {
     std::tie(o.host, o.port) = server_address(c);
   }
-  auto traces = build_link_traces(c);
   o.model = c.model.name; // a zoo name, or the model file's resolved path
   o.batch = c.model.batch;
   o.seq_len = c.model.seq_len;
   o.weight_seed = c.seed;
   o.input_seed = c.seed;
   o.device_threads = c.device.threads;
+  o.device_slowdown = c.device.slowdown;
+  o.device_isa = c.device.isa;
   o.server_threads = c.server.threads;
   o.devices = c.device.count;
   o.uplink = std::move(traces.uplink);
   o.downlink = std::move(traces.downlink);
   o.shared_uplink = c.link.shared_uplink;
+  o.pace = !tc;
   real::RealBackend backend(*run.graph, o);
-  FallbackMarker marker(backend, observers);
-  Runtime runtime(run.runtime_setup(), backend, {&marker});
+  report_emulation(c, backend);
+  if (shaper)
+    shaper->start(); // trace time 0 is the backend's clock start
+  Runtime runtime(run.runtime_setup(), backend, observers);
   stats = runtime.run();
   // Times are only as faithful as the runtime thread is prompt: say so when it was not.
   const auto lag = backend.lag();
@@ -151,7 +202,7 @@ void execute_run(const PreparedRun& run, const std::filesystem::path& out_dir,
   RunStats stats;
   try {
     if (c.backend == BackendKind::real) {
-      run_real(run, {&outputs, &progress}, stats);
+      run_real(run, out_dir, {&outputs, &progress}, stats);
       outputs.finish(stats, "ok");
       return;
     }

@@ -14,6 +14,9 @@
 #include <fmt/format.h>
 
 #include "cli/commands.hpp"
+#include "core/emulation.hpp"
+#include "core/error.hpp"
+#include "real/cpu_pinning.hpp"
 #include "real/server.hpp"
 #include "real/spawn_server.hpp"
 
@@ -27,9 +30,17 @@ struct ServeArgs {
   int threads = 0;
   bool verbose = false;
   bool exit_on_eof = false;
+  std::string cpus;
 };
 
 void serve(const ServeArgs& a) {
+  if (!a.cpus.empty()) { // before any thread starts: they inherit the mask
+    const auto cpus = parse_cpu_list(a.cpus);
+    if (!cpus)
+      throw InputError({"command line"}, "--cpus", "a CPU list such as 1, 0-3 or 0,2",
+                       fmt::format("'{}'", a.cpus));
+    real::pin_this_thread(*cpus);
+  }
   real::ServerOptions o;
   o.host = a.host;
   o.port = static_cast<std::uint16_t>(a.port);
@@ -81,6 +92,8 @@ void add_serve_command(CLI::App& app) {
                   "oneDNN threads per layer when a device asks for 0; 0: every core")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
+  cmd->add_option("--cpus", args->cpus,
+                  "pin the server to these CPUs (\"1\", \"0-3\", \"0,2\"); default: not pinned");
   cmd->add_flag("--verbose", args->verbose, "also log connections that open and close normally");
   cmd->add_flag("--exit-on-stdin-eof", args->exit_on_eof,
                 "stop when stdin closes (used by server = \"spawn\")")

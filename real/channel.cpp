@@ -1,5 +1,10 @@
 #include "real/channel.hpp"
 
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
+
+#include <algorithm>
+
 #include <boost/asio/connect.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/read.hpp>
@@ -34,7 +39,7 @@ std::string describe(const asio::ip::tcp::socket& socket) {
 
 Channel::Channel(asio::ip::tcp::socket socket, std::uint32_t max_payload)
     : socket_(std::move(socket)), linger_(socket_.get_executor()), peer_(describe(socket_)),
-      max_payload_(max_payload) {
+      max_payload_(max_payload), ack_timer_(socket_.get_executor()) {
   boost::system::error_code ec;
   socket_.set_option(asio::ip::tcp::no_delay(true), ec); // control messages are small
 }
@@ -167,12 +172,15 @@ void Channel::write_next() {
   }
   writing_ = true;
   asio::async_write(socket_, asio::buffer(queue_.front().frame),
-                    [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
+                    [self = shared_from_this()](boost::system::error_code ec, std::size_t n) {
                       if (self->queue_.empty())
                         return; // closed meanwhile; do_close reported the frames
                       auto done = std::move(self->queue_.front());
                       self->queue_.pop_front();
-                      if (done.written)
+                      self->bytes_written_ += n;
+                      if (done.written && !ec && self->when_acked_)
+                        self->wait_for_ack(std::move(done.written));
+                      else if (done.written)
                         done.written(!ec);
                       if (ec) {
                         self->do_close(fmt::format("write failed: {}", ec.message()));
@@ -241,11 +249,47 @@ void Channel::close(std::string reason) {
              [self = shared_from_this(), reason = std::move(reason)] { self->do_close(reason); });
 }
 
+void Channel::set_written_when_acked(bool on) {
+  when_acked_ = on;
+}
+
+void Channel::wait_for_ack(Written written) {
+  unacked_.emplace_back(bytes_written_, std::move(written));
+  if (unacked_.size() == 1)
+    poll_acks();
+}
+
+void Channel::poll_acks() {
+  if (closed_)
+    return;
+  int outstanding = 0; // bytes in the send queue: not sent yet, or sent and not acknowledged
+  if (::ioctl(socket_.native_handle(), SIOCOUTQ, &outstanding) != 0)
+    outstanding = 0; // cannot tell: take TCP's word that it has the bytes
+  const auto acked = bytes_written_ - static_cast<std::uint64_t>(std::max(outstanding, 0));
+  while (!unacked_.empty() && unacked_.front().first <= acked) {
+    auto written = std::move(unacked_.front().second);
+    unacked_.pop_front();
+    written(true);
+  }
+  if (unacked_.empty())
+    return;
+  ack_timer_.expires_after(std::chrono::microseconds(500));
+  ack_timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+    if (!ec)
+      self->poll_acks();
+  });
+}
+
 void Channel::do_close(const std::string& reason) {
   if (closed_.exchange(true))
     return;
   boost::system::error_code ec;
   linger_.cancel();
+  ack_timer_.cancel();
+  auto unacked = std::move(unacked_);
+  unacked_.clear();
+  for (auto& entry : unacked)
+    entry.second(false);
   socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
   socket_.close(ec);
   auto queue = std::move(queue_);

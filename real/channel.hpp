@@ -65,6 +65,10 @@ public:
   // Queues a message (encoded on the caller's thread).
   void send(const wire::Message& message, Written written = {});
   void send_frame(std::vector<std::uint8_t> frame, Written written = {});
+  // From now on, a frame's Written(true) waits until the peer's TCP acknowledged its last byte
+  // rather than until TCP took it: the sender's buffer would otherwise hide a link the kernel
+  // shapes (link.shaper = "tc"). Polled every half millisecond on the io thread.
+  void set_written_when_acked(bool on);
   // The largest payload accepted from now on.
   void set_max_payload(std::uint32_t bytes) { max_payload_ = bytes; }
   // Sends an error message carrying `reason`, then closes (after at most a second).
@@ -90,6 +94,8 @@ private:
   void drain();
   void drain_more();
   void do_close(const std::string& reason);
+  void wait_for_ack(Written written);
+  void poll_acks();
 
   asio::ip::tcp::socket socket_;
   asio::steady_timer linger_;
@@ -103,6 +109,10 @@ private:
   std::uint8_t scratch_[4096] = {};
   bool writing_ = false;
   std::deque<Outgoing> queue_;
+  std::atomic<bool> when_acked_ = false;
+  std::uint64_t bytes_written_ = 0;                       // handed to TCP, in all
+  std::deque<std::pair<std::uint64_t, Written>> unacked_; // (bytes_written_ after it, callback)
+  asio::steady_timer ack_timer_;
   std::uint8_t header_[wire::kHeaderBytes] = {};
   std::vector<std::uint8_t> payload_;
   MessageHandler on_message_;

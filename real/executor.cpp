@@ -134,6 +134,10 @@ const Model& Executor::model() const {
   return impl_->model;
 }
 
+const ExecutorOptions& Executor::options() const {
+  return impl_->options;
+}
+
 Tensor Executor::run(LayerId id, std::span<const Tensor* const> inputs) {
   const auto& layer = impl_->model.layer(id);
   const auto& options = impl_->options;

@@ -37,6 +37,7 @@ public:
   Executor& operator=(const Executor&) = delete;
 
   const Model& model() const;
+  const ExecutorOptions& options() const;
   // Runs one layer on its inputs (in operand order) and returns its output. The input layer returns
   // its (only) input unchanged. Opaque layers (model JSON without an op) cannot compute anything:
   // they wait their measured time for this side and return a zero tensor of their output size

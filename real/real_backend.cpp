@@ -13,6 +13,8 @@
 
 #include "core/error.hpp"
 #include "real/channel.hpp"
+#include "real/cpu_isa.hpp"
+#include "real/cpu_pinning.hpp"
 #include "real/executor.hpp"
 #include "real/quantize.hpp"
 #include "real/server.hpp"
@@ -50,6 +52,7 @@ struct Device {
   std::unique_ptr<WorkQueue> codec;   // encoding uplinks, decoding downlinks
   TokenBucket* uplink = nullptr;
   std::unique_ptr<TokenBucket> downlink;
+  std::vector<int> team_cpus; // where the compute thread's OpenMP team may run, measured
 
   std::mutex store_mutex;
   std::map<Key, std::shared_ptr<const Tensor>> store;
@@ -60,7 +63,6 @@ struct Device {
   bool closed = false;
   bool lost = false;
   std::map<ActivityId, Pending> pending;
-  std::set<std::uint64_t> fell_back;
 };
 
 } // namespace
@@ -76,6 +78,8 @@ struct RealBackend::Impl {
   mutable std::mutex mutex;
   std::condition_variable cv;
   std::multimap<Seconds, ActivityId> due; // completions not reported yet, by when they happened
+  std::set<ActivityId> abandoned_due;     // those of them abandoned (their server was lost)
+  std::set<ActivityId> last_abandoned;    // the abandoned ones wait_until last returned
   std::size_t running = 0;                // started, not reported
   Seconds now_s = 0;                      // the time of the event wait_until last returned
   std::optional<std::string> failure;
@@ -90,6 +94,16 @@ struct RealBackend::Impl {
     {
       std::lock_guard lock(mutex);
       due.emplace(when, id);
+    }
+    cv.notify_all();
+  }
+
+  // Reports server work as finished without doing it: the device lost its server.
+  void abandon(ActivityId id) {
+    {
+      std::lock_guard lock(mutex);
+      abandoned_due.insert(id);
+      due.emplace(clock.now(), id);
     }
     cv.notify_all();
   }
@@ -153,37 +167,7 @@ struct RealBackend::Impl {
     store(d, inference, task, std::make_shared<const Tensor>(d.executor->run(t.layer, operands)));
   }
 
-  // Fallback: makes sure the device holds a task's output, recomputing what the lost server had.
-  void ensure_on_device(Device& d, std::uint64_t inference, TaskId task) {
-    if (tensor_of(d, inference, task))
-      return;
-    for (auto in : graph.task(task).inputs)
-      ensure_on_device(d, inference, in);
-    run_on_device(d, inference, task);
-  }
-
   // --- server loss -------------------------------------------------------------------------------
-
-  // Carries out server work on the device (the server is gone). Called without the lock.
-  void fall_back(Device& d, ActivityId id, const Pending& p) {
-    {
-      std::lock_guard lock(mutex);
-      d.fell_back.insert(p.inference);
-    }
-    if (p.kind == Pending::Kind::uplink) {
-      complete_at(id, clock.now()); // the tensor is on the device already
-      return;
-    }
-    d.compute->post([this, &d, id, p] {
-      try {
-        ensure_on_device(d, p.inference, p.task);
-        complete_at(id, clock.now());
-      } catch (const std::exception& e) {
-        fail(fmt::format("device {}: finishing '{}' locally after losing the server failed: {}",
-                         d.index, graph.task_name(p.task), e.what()));
-      }
-    });
-  }
 
   void on_close(Device& d, const std::string& reason) {
     std::map<ActivityId, Pending> owed;
@@ -206,13 +190,13 @@ struct RealBackend::Impl {
       owed.swap(d.pending);
     }
     fmt::print(stderr,
-               "tandem: device {} lost the server ({}); finishing its server work on the device\n",
+               "tandem: device {} lost the server ({}); its inferences finish on the device\n",
                d.index, reason);
-    for (const auto& [id, p] : owed)
-      fall_back(d, id, p);
+    for (const auto& entry : owed)
+      abandon(entry.first);
   }
 
-  // Registers server work, or returns false when the server is gone (the caller falls back).
+  // Registers server work, or returns false when the server is gone (the caller abandons it).
   bool register_pending(Device& d, ActivityId id, const Pending& p) {
     std::lock_guard lock(mutex);
     ++running;
@@ -314,6 +298,8 @@ struct RealBackend::Impl {
     for (auto& dp : devices) {
       Device& d = *dp;
       d.channel = Channel::connect(io.context(), options.host, options.port, limit);
+      // Unpaced (the kernel shapes the link): an uplink is done when the server's TCP has it.
+      d.channel->set_written_when_acked(!options.pace);
       d.channel->start([this, &d](wire::Message&& m) { on_message(d, std::move(m)); },
                        [this, &d](const std::string& reason) { on_close(d, reason); });
       wire::Hello hello;
@@ -396,9 +382,16 @@ RealBackend::RealBackend(const TaskGraph& graph, RealBackendOptions options)
     d->downlink = std::make_unique<TokenBucket>(o.downlink[static_cast<std::size_t>(i)]);
     s.devices.push_back(std::move(d));
   }
+  if (!o.device_cpus.empty() &&
+      o.device_cpus.size() < static_cast<std::size_t>(o.devices) * o.device_threads)
+    throw BackendError(fmt::format("real backend: {} devices of {} threads need {} CPUs to be "
+                                   "pinned to, got {} ({})",
+                                   o.devices, o.device_threads, o.devices * o.device_threads,
+                                   o.device_cpus.size(), cpu_list_text(o.device_cpus)));
+  if (!o.device_isa.empty())
+    cap_cpu_isa(o.device_isa); // before this process creates its first oneDNN primitive
   try {
-    s.connect_all(); // the server builds its model while the device builds its
-                     // own
+    s.connect_all(); // the server builds its model while the device builds its own
     ExecutorOptions eo;
     eo.threads = o.device_threads;
     eo.weight_seed = o.weight_seed;
@@ -408,6 +401,22 @@ RealBackend::RealBackend(const TaskGraph& graph, RealBackendOptions options)
       d->executor = std::make_unique<Executor>(graph.model(), eo);
       d->compute = std::make_unique<WorkQueue>(1);
       d->codec = std::make_unique<WorkQueue>(1);
+      if (!o.device_cpus.empty()) {
+        const auto first = o.device_cpus.begin() + d->index * o.device_threads;
+        const std::vector<int> own(first, first + o.device_threads);
+        std::exception_ptr error;
+        auto pin = [&] {
+          try {
+            pin_this_thread(own);
+          } catch (...) {
+            error = std::current_exception();
+          }
+        };
+        d->compute->run_on_each(pin); // before its first OpenMP region: the team inherits it
+        d->codec->run_on_each(pin);
+        if (error)
+          std::rethrow_exception(error);
+      }
       if (o.warm_up) { // on the thread that computes: oneDNN's first run on a thread is slow
         std::exception_ptr error;
         d->compute->run_on_each([&] { // cannot stop meanwhile: nobody else holds the queue
@@ -420,6 +429,7 @@ RealBackend::RealBackend(const TaskGraph& graph, RealBackendOptions options)
         if (error)
           std::rethrow_exception(error);
       }
+      d->compute->run_on_each([&] { d->team_cpus = team_cpus(o.device_threads); });
     }
     s.wait_ready();
   } catch (...) {
@@ -459,7 +469,7 @@ void RealBackend::start_compute(ActivityId id, const ComputeRequest& r) {
   }
   const Pending p{Pending::Kind::compute, r.inference, r.task, Precision::fp32(), 0, 0};
   if (!s.register_pending(d, id, p))
-    return s.fall_back(d, id, p);
+    return s.abandon(id);
   d.channel->send(wire::Compute{id, r.inference, static_cast<std::uint32_t>(index_of(r.task)),
                                 static_cast<std::uint32_t>(r.worker)});
 }
@@ -469,7 +479,7 @@ void RealBackend::start_transfer(ActivityId id, const TransferRequest& r) {
   auto& d = *s.devices.at(static_cast<std::size_t>(r.device));
   const bool up = r.direction == Direction::uplink;
   auto& bucket = up ? *d.uplink : *d.downlink;
-  const Seconds finish = bucket.reserve(now(), r.bytes);
+  const Seconds finish = s.options.pace ? bucket.reserve(now(), r.bytes) : now();
   if (!std::isfinite(finish))
     throw BackendError(fmt::format(
         "the {} trace of device {} never carries the {} bytes of '{}' (it stays at 0 B/s)",
@@ -481,7 +491,7 @@ void RealBackend::start_transfer(ActivityId id, const TransferRequest& r) {
                   r.bytes,
                   finish};
   if (!s.register_pending(d, id, p))
-    return s.fall_back(d, id, p);
+    return s.abandon(id);
   const auto task = static_cast<std::uint32_t>(index_of(r.task));
   if (!up) {
     d.channel->send(wire::Fetch{id, r.inference, task, r.precision});
@@ -496,7 +506,7 @@ void RealBackend::start_transfer(ActivityId id, const TransferRequest& r) {
       auto frame = wire::encode_frame(
           wire::Tensor{0, r.inference, task, r.precision, encode(*tensor, r.precision)});
       d.channel->send_frame(std::move(frame), [&s, &d, id, finish](bool ok) {
-        // Not sent: the channel closed, and on_close falls back for it.
+        // Not sent: the channel closed, and on_close abandons it.
         if (ok && s.take_pending(d, id))
           s.complete_at(id, std::max(s.clock.now(), finish));
       });
@@ -527,12 +537,17 @@ std::vector<ActivityId> RealBackend::wait_until(Seconds deadline) {
         s.due.erase(s.due.begin());
       }
       std::sort(done.begin(), done.end());
+      s.last_abandoned.clear();
+      for (auto id : done)
+        if (s.abandoned_due.erase(id) > 0)
+          s.last_abandoned.insert(id);
       s.running -= done.size();
       s.now_s = t;
       s.note_lag(wall);
       return done;
     }
     if (deadline <= wall) {
+      s.last_abandoned.clear();
       s.now_s = std::max(s.now_s, deadline);
       s.note_lag(wall);
       return {};
@@ -561,21 +576,30 @@ void RealBackend::forget_inference(int device, std::uint64_t inference) {
   bool lost = false;
   {
     std::lock_guard lock(s.mutex);
-    d.fell_back.erase(inference);
     lost = d.lost;
   }
   if (!lost)
     d.channel->send(wire::Forget{inference});
 }
 
-bool RealBackend::fell_back(int device, std::uint64_t inference) const {
+bool RealBackend::abandoned(ActivityId id) const {
   std::lock_guard lock(impl_->mutex);
-  return impl_->devices.at(static_cast<std::size_t>(device))->fell_back.count(inference) > 0;
+  return impl_->last_abandoned.count(id) > 0;
 }
 
 EventLag RealBackend::lag() const {
   std::lock_guard lock(impl_->mutex);
   return impl_->lag;
+}
+
+DeviceEmulation RealBackend::emulation(int device) const {
+  const auto& d = *impl_->devices.at(static_cast<std::size_t>(device));
+  DeviceEmulation e;
+  e.cpu_isa = onednn_info().cpu_isa;
+  e.slowdown = d.executor->options().slowdown;
+  e.threads = d.executor->options().threads;
+  e.cpus = d.team_cpus;
+  return e;
 }
 
 bool RealBackend::server_lost(int device) const {

@@ -18,11 +18,10 @@
 // A compute's real duration is what the machine takes, not the cost table's (ComputeRequest::
 // duration_s is ignored). The runtime adds the link latency itself, as on the simulator.
 //
-// Server loss: when a device's connection drops mid-run, with
-// `fallback_to_device` every server compute and transfer still owed (and every later one) is
-// carried out on the device instead: a server task's output is recomputed locally from the device's
-// tensors (recursively, from the model input if need be), transfers complete at once. Affected
-// inferences are reported by fell_back(). Without it, wait_until throws BackendError.
+// Server loss: when a device's connection drops mid-run, with `fallback_to_device` every server
+// compute and transfer of that device still owed (and every later one) is abandoned: reported
+// finished at once with abandoned() true. The runtime then finishes the inferences on the device,
+// so the records say where each task really ran. Without it, wait_until throws BackendError.
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -45,15 +44,31 @@ struct RealBackendOptions {
   std::uint64_t input_seed = 1;  // inference k of device d gets input seed f(input_seed, d, k)
   int device_threads = 1;        // oneDNN threads of each device's executor
   int server_threads = 0;        // asked of the server; 0: the server's default
-  double device_slowdown = 1.0;  // Executor slowdown on the device (emulating a slower CPU)
+  // Emulation knobs (making this machine's CPU act like the device's; all off on real hardware):
+  double device_slowdown = 1.0; // Executor slowdown on the device (emulating a slower CPU)
+  std::string device_isa;       // oneDNN ISA cap for this process (cpu_isa.hpp); "" = none
+  // CPUs the devices' compute threads are pinned to, device_threads per device in order (device i
+  // gets entries [i * device_threads, (i + 1) * device_threads)); empty = not pinned.
+  std::vector<int> device_cpus;
   int devices = 1;
   // Link shaping, one trace per device (uplink: a single one when the uplink is shared).
   std::vector<BandwidthTrace> uplink;
   std::vector<BandwidthTrace> downlink;
   bool shared_uplink = false;
+  // false: transfers are not paced here (the kernel shapes the link, tc_shaper.hpp); an uplink
+  // completes when the server's TCP acknowledged its last byte, a downlink when it arrived.
+  bool pace = true;
   bool fallback_to_device = true;
   bool warm_up = true;            // run every layer once on each device before the clock starts
   double connect_timeout_s = 300; // waiting for the server's ready (it builds the model)
+};
+
+// A device's emulation as it took effect, read back from oneDNN, the executor and the kernel.
+struct DeviceEmulation {
+  std::string cpu_isa;   // the ISA oneDNN dispatches to in this process
+  double slowdown = 1.0; // the device executor's
+  int threads = 1;       // the device executor's oneDNN threads
+  std::vector<int> cpus; // where its OpenMP team may run (every CPU when not pinned)
 };
 
 // How late the runtime learned of events: wall time when wait_until returned minus the event's
@@ -79,13 +94,12 @@ public:
   void start_transfer(ActivityId id, const TransferRequest& request) override;
   std::vector<ActivityId> wait_until(Seconds deadline) override;
   void forget_inference(int device, std::uint64_t inference) override;
+  bool abandoned(ActivityId id) const override;
 
-  // Whether part of this inference's server work was done on the device after the server was lost
-  // (valid until forget_inference).
-  bool fell_back(int device, std::uint64_t inference) const;
   // Whether this device lost its server.
   bool server_lost(int device) const;
   EventLag lag() const;
+  DeviceEmulation emulation(int device) const;
 
 private:
   struct Impl;

@@ -11,6 +11,7 @@
 #include <charconv>
 #include <chrono>
 #include <cstring>
+#include <filesystem>
 #include <thread>
 #include <vector>
 
@@ -70,21 +71,25 @@ SpawnedServer::SpawnedServer(const SpawnOptions& options) {
   posix_spawn_file_actions_adddup2(&actions, in[0],
                                    STDIN_FILENO); // dup2 clears O_CLOEXEC
   posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
-  std::vector<std::string> args{"tandem", // argv[0]; the binary is options.executable
-                                "serve",
-                                "--port",
-                                "0",
-                                "--workers",
-                                std::to_string(options.workers),
-                                "--threads",
-                                std::to_string(options.threads),
-                                "--exit-on-stdin-eof"};
+  // Under a prefix command, /proc/self/exe would name that command: pass the binary's own path.
+  std::string executable = options.executable;
+  if (!options.prefix.empty() && executable == "/proc/self/exe")
+    executable = std::filesystem::read_symlink(executable).string();
+  std::vector<std::string> args = options.prefix;
+  args.insert(args.end(), {options.prefix.empty() ? "tandem" : executable, // argv[0]
+                           "serve", "--host", options.host, "--port", "0", "--workers",
+                           std::to_string(options.workers), "--threads",
+                           std::to_string(options.threads), "--exit-on-stdin-eof"});
+  if (!options.cpus.empty()) {
+    args.emplace_back("--cpus");
+    args.push_back(options.cpus);
+  }
   std::vector<char*> argv;
   for (auto& a : args)
     argv.push_back(a.data());
   argv.push_back(nullptr);
-  const int rc =
-      posix_spawn(&pid_, options.executable.c_str(), &actions, nullptr, argv.data(), environ);
+  const auto& program = options.prefix.empty() ? executable : options.prefix.front();
+  const int rc = posix_spawn(&pid_, program.c_str(), &actions, nullptr, argv.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
   ::close(in[0]);
   ::close(out[1]);

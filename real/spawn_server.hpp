@@ -7,13 +7,18 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace tandem::real {
 
 struct SpawnOptions {
   std::string executable = "/proc/self/exe"; // a `tandem` binary
+  std::string host = "127.0.0.1";            // `--host`: where it listens
+  // A command the server runs under, e.g. {"/usr/sbin/ip", "netns", "exec", "NS"}; empty: none.
+  std::vector<std::string> prefix;
   int workers = 1;
   int threads = 0;
+  std::string cpus;      // `--cpus`: CPUs the server is pinned to; "" = not pinned
   double timeout_s = 60; // waiting for the "listening on" line
 };
 

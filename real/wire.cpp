@@ -2,7 +2,10 @@
 
 #include <algorithm>
 #include <bit>
+#include <concepts>
 #include <limits>
+#include <type_traits>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -11,31 +14,54 @@ namespace {
 
 // --- little-endian writer and bounds-checked reader ---------------------------------------------
 
+// Fixed-width numbers on the wire: every integer width a message uses, and doubles as u64 bits.
+template <class T>
+concept WireNumber = std::same_as<T, std::uint8_t> || std::same_as<T, std::uint16_t> ||
+    std::same_as<T, std::uint32_t> || std::same_as<T, std::uint64_t> ||
+    std::same_as<T, std::int32_t> || std::same_as<T, double>;
+
+// How a reader's errors name a field of this width.
+template <class T> constexpr const char* width_name() {
+  switch (sizeof(T)) {
+  case 1:
+    return "u8";
+  case 2:
+    return "u16";
+  case 4:
+    return "u32";
+  default:
+    return "u64";
+  }
+}
+
+// The Writer and the Reader offer the same calls (num, str, precision, rest), so each message's
+// fields are listed once, in `fields` below, and serve both directions.
 class Writer {
 public:
   explicit Writer(std::vector<std::uint8_t>& out) : out_(out) {}
-  void u8(std::uint8_t v) { out_.push_back(v); }
-  void u16(std::uint16_t v) { put(v, 2); }
-  void u32(std::uint32_t v) { put(v, 4); }
-  void u64(std::uint64_t v) { put(v, 8); }
-  void i32(std::int32_t v) { u32(static_cast<std::uint32_t>(v)); }
-  void f64(double v) { u64(std::bit_cast<std::uint64_t>(v)); }
-  void str(const std::string& s) {
+  template <WireNumber T> void num(T v) {
+    if constexpr (std::is_floating_point_v<T>)
+      put(std::bit_cast<std::uint64_t>(v), 8);
+    else
+      put(static_cast<std::make_unsigned_t<T>>(v), sizeof(T));
+  }
+  void str(const std::string& s, const char* /*field*/) {
     if (s.size() > kMaxStringBytes)
       throw ProtocolError(
           fmt::format("a string of {} bytes exceeds the {}-byte limit", s.size(), kMaxStringBytes));
-    u32(static_cast<std::uint32_t>(s.size()));
+    num(static_cast<std::uint32_t>(s.size()));
     out_.insert(out_.end(), s.begin(), s.end());
   }
   void precision(Precision p) {
-    u8(static_cast<std::uint8_t>(p.format()));
-    u8(static_cast<std::uint8_t>(p.bits()));
+    num(static_cast<std::uint8_t>(p.format()));
+    num(static_cast<std::uint8_t>(p.bits()));
   }
-  void bytes(std::span<const std::uint8_t> b) { out_.insert(out_.end(), b.begin(), b.end()); }
+  // The rest of the payload: raw bytes, no length (the frame header has it).
+  void rest(const std::vector<std::uint8_t>& b) { out_.insert(out_.end(), b.begin(), b.end()); }
 
 private:
-  void put(std::uint64_t v, int n) {
-    for (int i = 0; i < n; ++i)
+  void put(std::uint64_t v, std::size_t n) {
+    for (std::size_t i = 0; i < n; ++i)
       out_.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
   }
   std::vector<std::uint8_t>& out_;
@@ -44,47 +70,48 @@ private:
 class Reader {
 public:
   Reader(std::span<const std::uint8_t> in, MessageType type) : in_(in), type_(type) {}
-  std::uint8_t u8() { return static_cast<std::uint8_t>(get(1, "u8")); }
-  std::uint16_t u16() { return static_cast<std::uint16_t>(get(2, "u16")); }
-  std::uint32_t u32() { return static_cast<std::uint32_t>(get(4, "u32")); }
-  std::uint64_t u64() { return get(8, "u64"); }
-  std::int32_t i32() { return static_cast<std::int32_t>(u32()); }
-  double f64() { return std::bit_cast<double>(u64()); }
-  std::string str(const char* field) {
-    const auto n = u32();
+  template <WireNumber T> void num(T& v) {
+    const auto bits = get(sizeof(T), width_name<T>());
+    if constexpr (std::is_floating_point_v<T>)
+      v = std::bit_cast<T>(bits);
+    else
+      v = static_cast<T>(static_cast<std::make_unsigned_t<T>>(bits));
+  }
+  void str(std::string& s, const char* field) {
+    std::uint32_t n = 0;
+    num(n);
     if (n > kMaxStringBytes)
       fail(fmt::format("{}: a string of {} bytes exceeds the {}-byte limit", field, n,
                        kMaxStringBytes));
     need(n, field);
-    std::string s(reinterpret_cast<const char*>(in_.data() + pos_), n);
+    s.assign(reinterpret_cast<const char*>(in_.data() + pos_), n);
     pos_ += n;
-    return s;
   }
-  Precision precision() {
-    const auto format = u8();
-    const auto bits = u8();
+  void precision(Precision& p) {
+    std::uint8_t format = 0, bits = 0;
+    num(format);
+    num(bits);
     switch (format) {
     case static_cast<std::uint8_t>(Precision::Format::fp32):
       if (bits == 32)
-        return Precision::fp32();
+        return void(p = Precision::fp32());
       break;
     case static_cast<std::uint8_t>(Precision::Format::fp16):
       if (bits == 16)
-        return Precision::fp16();
+        return void(p = Precision::fp16());
       break;
     case static_cast<std::uint8_t>(Precision::Format::uniform):
       if (bits >= 1 && bits <= 16)
-        return Precision::uniform(bits);
+        return void(p = Precision::uniform(bits));
       break;
     default:
       break;
     }
     fail(fmt::format("invalid precision (format {}, {} bits)", format, bits));
   }
-  std::vector<std::uint8_t> rest() {
-    std::vector<std::uint8_t> v(in_.begin() + static_cast<std::ptrdiff_t>(pos_), in_.end());
+  void rest(std::vector<std::uint8_t>& v) {
+    v.assign(in_.begin() + static_cast<std::ptrdiff_t>(pos_), in_.end());
     pos_ = in_.size();
-    return v;
   }
   void finish() const {
     if (pos_ != in_.size())
@@ -99,12 +126,12 @@ private:
     if (in_.size() - pos_ < n)
       fail(fmt::format("payload ends inside a {} at byte {} of {}", what, pos_, in_.size()));
   }
-  std::uint64_t get(int n, const char* what) {
-    need(static_cast<std::size_t>(n), what);
+  std::uint64_t get(std::size_t n, const char* what) {
+    need(n, what);
     std::uint64_t v = 0;
-    for (int i = 0; i < n; ++i)
-      v |= static_cast<std::uint64_t>(in_[pos_ + static_cast<std::size_t>(i)]) << (8 * i);
-    pos_ += static_cast<std::size_t>(n);
+    for (std::size_t i = 0; i < n; ++i)
+      v |= static_cast<std::uint64_t>(in_[pos_ + i]) << (8 * i);
+    pos_ += n;
     return v;
   }
   std::span<const std::uint8_t> in_;
@@ -112,51 +139,70 @@ private:
   std::size_t pos_ = 0;
 };
 
-void write_payload(Writer& w, const Hello& m) {
-  w.str(m.model);
-  w.i32(m.batch);
-  w.i32(m.seq_len);
-  w.u64(m.weight_seed);
-  w.i32(m.threads);
-  w.i32(m.device);
+// Each message's fields in wire order, written once for both directions: `io` is a Writer (and
+// `m` const) or a Reader (and `m` filled in).
+template <class T, class M>
+concept Is = std::same_as<std::remove_const_t<T>, M>;
+
+void fields(auto& io, Is<Hello> auto& m) {
+  io.str(m.model, "model");
+  io.num(m.batch);
+  io.num(m.seq_len);
+  io.num(m.weight_seed);
+  io.num(m.threads);
+  io.num(m.device);
 }
-void write_payload(Writer& w, const Ready& m) {
-  w.str(m.model_name);
-  w.u32(m.layers);
-  w.u64(m.fingerprint);
+void fields(auto& io, Is<Ready> auto& m) {
+  io.str(m.model_name, "model_name");
+  io.num(m.layers);
+  io.num(m.fingerprint);
 }
-void write_payload(Writer& w, const Tensor& m) {
-  w.u64(m.tag);
-  w.u64(m.inference);
-  w.u32(m.task);
-  w.precision(m.precision);
-  w.bytes(m.data);
+void fields(auto& io, Is<Tensor> auto& m) {
+  io.num(m.tag);
+  io.num(m.inference);
+  io.num(m.task);
+  io.precision(m.precision);
+  io.rest(m.data);
 }
-void write_payload(Writer& w, const Compute& m) {
-  w.u64(m.tag);
-  w.u64(m.inference);
-  w.u32(m.task);
-  w.u32(m.worker);
+void fields(auto& io, Is<Compute> auto& m) {
+  io.num(m.tag);
+  io.num(m.inference);
+  io.num(m.task);
+  io.num(m.worker);
 }
-void write_payload(Writer& w, const ComputeDone& m) {
-  w.u64(m.tag);
-  w.u64(m.inference);
-  w.u32(m.task);
-  w.f64(m.compute_s);
+void fields(auto& io, Is<ComputeDone> auto& m) {
+  io.num(m.tag);
+  io.num(m.inference);
+  io.num(m.task);
+  io.num(m.compute_s);
 }
-void write_payload(Writer& w, const Fetch& m) {
-  w.u64(m.tag);
-  w.u64(m.inference);
-  w.u32(m.task);
-  w.precision(m.precision);
+void fields(auto& io, Is<Fetch> auto& m) {
+  io.num(m.tag);
+  io.num(m.inference);
+  io.num(m.task);
+  io.precision(m.precision);
 }
-void write_payload(Writer& w, const Forget& m) {
-  w.u64(m.inference);
+void fields(auto& io, Is<Forget> auto& m) {
+  io.num(m.inference);
 }
-void write_payload(Writer& w, const Error& m) {
-  w.str(m.message);
+void fields(auto& io, Is<Error> auto& m) {
+  io.str(m.message, "message");
 }
-void write_payload(Writer&, const Bye&) {}
+void fields(auto&, Is<Bye> auto&) {}
+
+// Reads a message of the variant's alternative I (type number I + 1).
+template <std::size_t I> Message read_message(Reader& r) {
+  std::variant_alternative_t<I, Message> m;
+  fields(r, m);
+  return m;
+}
+
+template <std::size_t... I>
+Message read_any(std::size_t index, Reader& r, std::index_sequence<I...>) {
+  using Read = Message (*)(Reader&);
+  static constexpr Read readers[] = {&read_message<I>...};
+  return readers[index](r);
+}
 
 std::size_t payload_hint(const Message& m) {
   if (const auto* t = std::get_if<Tensor>(&m))
@@ -227,11 +273,11 @@ std::vector<std::uint8_t> encode_frame(const Message& message) {
   std::vector<std::uint8_t> out;
   out.reserve(kHeaderBytes + payload_hint(message));
   Writer w(out);
-  w.u32(kMagic);
-  w.u16(kVersion);
-  w.u16(static_cast<std::uint16_t>(type_of(message)));
-  w.u32(0); // patched below
-  std::visit([&](const auto& m) { write_payload(w, m); }, message);
+  w.num(kMagic);
+  w.num(kVersion);
+  w.num(static_cast<std::uint16_t>(type_of(message)));
+  w.num(std::uint32_t{0}); // patched below
+  std::visit([&](const auto& m) { fields(w, m); }, message);
   const auto payload = out.size() - kHeaderBytes;
   if (payload > std::numeric_limits<std::uint32_t>::max())
     throw ProtocolError(fmt::format("a {} message of {} bytes is too large for a frame",
@@ -243,80 +289,16 @@ std::vector<std::uint8_t> encode_frame(const Message& message) {
 
 Message decode_payload(MessageType type, std::span<const std::uint8_t> payload) {
   Reader r(payload, type);
-  Message m;
-  switch (type) {
-  case MessageType::hello: {
-    Hello h;
-    h.model = r.str("model");
-    h.batch = r.i32();
-    h.seq_len = r.i32();
-    h.weight_seed = r.u64();
-    h.threads = r.i32();
-    h.device = r.i32();
-    if (h.model.empty())
-      r.fail("empty model name");
-    if (h.batch < 1 || h.seq_len < 1 || h.threads < 0)
-      r.fail(fmt::format("batch {}, seq_len {}, threads {} out of range", h.batch, h.seq_len,
-                         h.threads));
-    m = std::move(h);
-    break;
-  }
-  case MessageType::ready: {
-    Ready rd;
-    rd.model_name = r.str("model_name");
-    rd.layers = r.u32();
-    rd.fingerprint = r.u64();
-    m = std::move(rd);
-    break;
-  }
-  case MessageType::tensor: {
-    Tensor t;
-    t.tag = r.u64();
-    t.inference = r.u64();
-    t.task = r.u32();
-    t.precision = r.precision();
-    t.data = r.rest();
-    m = std::move(t);
-    break;
-  }
-  case MessageType::compute: {
-    Compute c;
-    c.tag = r.u64();
-    c.inference = r.u64();
-    c.task = r.u32();
-    c.worker = r.u32();
-    m = c;
-    break;
-  }
-  case MessageType::compute_done: {
-    ComputeDone d;
-    d.tag = r.u64();
-    d.inference = r.u64();
-    d.task = r.u32();
-    d.compute_s = r.f64();
-    m = d;
-    break;
-  }
-  case MessageType::fetch: {
-    Fetch f;
-    f.tag = r.u64();
-    f.inference = r.u64();
-    f.task = r.u32();
-    f.precision = r.precision();
-    m = f;
-    break;
-  }
-  case MessageType::forget:
-    m = Forget{r.u64()};
-    break;
-  case MessageType::error:
-    m = Error{r.str("message")};
-    break;
-  case MessageType::bye:
-    m = Bye{};
-    break;
-  default:
+  const auto number = static_cast<std::size_t>(type);
+  if (number < 1 || number > std::variant_size_v<Message>)
     r.fail("unknown type");
+  auto m = read_any(number - 1, r, std::make_index_sequence<std::variant_size_v<Message>>{});
+  if (const auto* h = std::get_if<Hello>(&m)) {
+    if (h->model.empty())
+      r.fail("empty model name");
+    if (h->batch < 1 || h->seq_len < 1 || h->threads < 0)
+      r.fail(fmt::format("batch {}, seq_len {}, threads {} out of range", h->batch, h->seq_len,
+                         h->threads));
   }
   r.finish();
   return m;

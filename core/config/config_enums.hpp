@@ -28,6 +28,10 @@ inline constexpr std::array<EnumName<WorkloadKind>, 4> kWorkloadKindNames{{
     {WorkloadKind::poisson, "poisson"},
     {WorkloadKind::closed_loop, "closed-loop"},
 }};
+inline constexpr std::array<EnumName<ShaperKind>, 2> kShaperNames{{
+    {ShaperKind::token_bucket, "token-bucket"},
+    {ShaperKind::tc, "tc"},
+}};
 
 // Overloads chosen by the enum type, so templates can find an enum's table.
 inline std::span<const EnumName<BackendKind>> enum_names(BackendKind) {
@@ -38,6 +42,9 @@ inline std::span<const EnumName<TraceFormat>> enum_names(TraceFormat) {
 }
 inline std::span<const EnumName<WorkloadKind>> enum_names(WorkloadKind) {
   return kWorkloadKindNames;
+}
+inline std::span<const EnumName<ShaperKind>> enum_names(ShaperKind) {
+  return kShaperNames;
 }
 
 } // namespace tandem

@@ -13,6 +13,7 @@
 #include "core/config/config_enums.hpp"
 #include "core/config/experiment_config.hpp"
 #include "core/device_spec.hpp"
+#include "core/emulation.hpp"
 #include "core/zoo/zoo.hpp"
 
 namespace tandem {
@@ -312,6 +313,35 @@ std::vector<ConfigKey> build_schema() {
                   {.meaning = "threads a layer uses on the device", .range = at_least(1)}));
   s.push_back(key("device.count", &C::device, &DeviceConfig::count,
                   {.meaning = "identical devices sharing the server", .range = at_least(1)}));
+  // Emulation knobs: they make this machine's CPU act like the device's; off on real hardware.
+  s.push_back(key("device.slowdown", &C::device, &DeviceConfig::slowdown,
+                  {.meaning = "emulation knob, real backend only (the simulator ignores it): each "
+                              "device layer is stretched to this many times its wall time by "
+                              "waiting; 1 = off",
+                   .range = at_least(1)}));
+  s.push_back(
+      key("device.isa", &C::device, &DeviceConfig::isa,
+          {.meaning = "emulation knob, real backend only (the simulator ignores it): caps the "
+                      "instruction set oneDNN uses in the device process (ONEDNN_MAX_CPU_ISA); "
+                      "empty = no cap",
+           .custom_allowed = fmt::format("(empty) | {}", fmt::join(kCpuIsaNames, " | ")),
+           .custom_expected = fmt::format("empty or one of {}", fmt::join(kCpuIsaNames, ", ")),
+           .custom_check = [](const ConfigValue& v) {
+             const auto& isa = std::get<std::string>(v);
+             return isa.empty() ||
+                    std::find(kCpuIsaNames.begin(), kCpuIsaNames.end(), isa) != kCpuIsaNames.end();
+           }}));
+  s.push_back(key("device.cpus", &C::device, &DeviceConfig::cpus,
+                  {.meaning = "emulation knob, real backend only (the simulator ignores it): CPUs "
+                              "the device compute threads are pinned to, device.threads per "
+                              "device in order (\"0\", \"0-1\", \"0,2\"); a spawned server is "
+                              "pinned to the other CPUs; empty = no pinning",
+                   .custom_allowed = "(empty) | CPU list",
+                   .custom_expected = "empty or a CPU list such as \"0\", \"0-3\" or \"0,2\"",
+                   .custom_check = [](const ConfigValue& v) {
+                     const auto& cpus = std::get<std::string>(v);
+                     return cpus.empty() || parse_cpu_list(cpus).has_value();
+                   }}));
 
   s.push_back(key("server.spec", &C::server, &ServerConfig::spec,
                   {.meaning = "server spec, see tandem describe devices", .allowed = specs}));
@@ -349,6 +379,11 @@ std::vector<ConfigKey> build_schema() {
       {.unit = "s", .meaning = "trace time at which the experiment starts", .range = at_least(0)}));
   s.push_back(key("link.trace_loop", &C::link, &LinkConfig::trace_loop,
                   {.meaning = "replay a trace from its start when it ends"}));
+  s.push_back(key("link.shaper", &C::link, &LinkConfig::shaper,
+                  {.meaning = "real backend only: who paces the link to its traces. token-bucket: "
+                              "the sender; tc: Linux tc on a veth pair to a spawned server in its "
+                              "own network namespace (root, iproute2, one device; rates logged "
+                              "to tc_rates.csv); the latency is added by the runtime either way"}));
 
   s.push_back(key("estimator.ewma_alpha", &C::estimator, &EstimatorConfig::ewma_alpha,
                   {.meaning = "weight of the newest transfer in the bandwidth estimate",
@@ -514,6 +549,13 @@ std::string_view to_string(TraceFormat format) {
 
 std::string_view to_string(WorkloadKind kind) {
   for (const auto& n : kWorkloadKindNames)
+    if (n.value == kind)
+      return n.name;
+  return "?";
+}
+
+std::string_view to_string(ShaperKind kind) {
+  for (const auto& n : kShaperNames)
     if (n.value == kind)
       return n.name;
   return "?";

@@ -31,11 +31,13 @@ namespace tandem {
 enum class BackendKind { sim, real };
 enum class TraceFormat { mbps_two_column, mahimahi, csv };
 enum class WorkloadKind { single, periodic, poisson, closed_loop };
+enum class ShaperKind { token_bucket, tc }; // real backend: who paces the link
 
 // The spellings used in TOML: "sim", "mbps-two-column", "closed-loop".
 std::string_view to_string(BackendKind backend);
 std::string_view to_string(TraceFormat format);
 std::string_view to_string(WorkloadKind kind);
+std::string_view to_string(ShaperKind kind);
 
 struct ModelConfig {
   // A zoo model name, or a model file: a name ending in .json or .onnx is a path (stored resolved).
@@ -52,6 +54,10 @@ struct DeviceConfig {
   std::string spec = "rpi4"; // a built-in device spec (tandem describe devices)
   int threads = 1;
   int count = 1; // identical devices sharing the server
+  // Emulation knobs of the real backend (core/emulation.hpp); the simulator ignores them.
+  double slowdown = 1; // >= 1: each device layer takes this many times its wall time
+  std::string isa;     // oneDNN instruction-set cap of the device process; "" = none
+  std::string cpus;    // CPUs the device's compute threads are pinned to; "" = not pinned
 
   bool operator==(const DeviceConfig&) const = default;
 };
@@ -77,6 +83,7 @@ struct LinkConfig {
   double trace_scale = 1;
   double trace_offset_s = 0;
   bool trace_loop = true;
+  ShaperKind shaper = ShaperKind::token_bucket;
 
   BytesPerSecond uplink_bytes_per_s() const { return mbps_to_bytes_per_s(uplink_mbps); }
   BytesPerSecond downlink_bytes_per_s() const { return mbps_to_bytes_per_s(downlink_mbps); }

@@ -64,6 +64,14 @@ constexpr std::array<Column, 18> kSummary{{
     {"status", "ok, or the error that stopped the run"},
 }};
 
+constexpr std::array<Column, 5> kTcRates{{
+    {"run", "sweep run index"},
+    {"time_s", "trace time the rate belongs to (0: set-up; then each rate change of the trace)"},
+    {"direction", "uplink (qdisc on the device's veth end) or downlink (on the server's)"},
+    {"rate_mbps", "the tbf rate applied, Mbit/s (a zero-rate step is applied as 0.001)"},
+    {"late_ms", "how long after its trace time the shaper thread applied it (wall clock)"},
+}};
+
 } // namespace
 
 std::span<const Column> inference_columns() {
@@ -74,6 +82,9 @@ std::span<const Column> op_columns() {
 }
 std::span<const Column> summary_columns() {
   return kSummary;
+}
+std::span<const Column> tc_rate_columns() {
+  return kTcRates;
 }
 
 } // namespace tandem

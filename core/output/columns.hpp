@@ -15,5 +15,7 @@ std::span<const Column> inference_columns();
 std::span<const Column> op_columns();
 // summary.csv: these, with one column per swept key inserted after `run`.
 std::span<const Column> summary_columns();
+// tc_rates.csv (real backend, link.shaper = "tc"): every rate the shaper applied.
+std::span<const Column> tc_rate_columns();
 
 } // namespace tandem

@@ -75,6 +75,7 @@ OutputFolder::OutputFolder(std::filesystem::path dir, std::vector<std::string> s
                      fmt::format("cannot create the output folder ({})", ec.message()));
   write_file(dir_ / "inferences.csv", header(inference_columns()));
   write_file(dir_ / "ops.csv", header(op_columns()));
+  std::filesystem::remove(dir_ / "tc_rates.csv", ec); // its runs append to it, when there are any
   auto summary = header(summary_columns());
   std::string swept;
   for (const auto& k : sweep_keys) {

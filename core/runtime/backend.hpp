@@ -51,6 +51,11 @@ public:
   // that finished at that moment, sorted by id (deterministic ties); empty when the deadline came
   // first, and then now() == deadline. With nothing running and deadline = kForever, returns empty.
   virtual std::vector<ActivityId> wait_until(Seconds deadline) = 0;
+  // Whether an activity the last wait_until returned was abandoned instead of carried out: the
+  // device lost its server (real backend; a simulated server never fails). From then on the
+  // backend abandons that device's server computes and transfers at once, running or new; the
+  // runtime finishes their inferences on the device (InferenceRecord::fallback).
+  virtual bool abandoned(ActivityId /*id*/) const { return false; }
   // Every output of this inference is on the device: a backend may free what it kept for it.
   virtual void forget_inference(int /*device*/, std::uint64_t /*inference*/) {}
 };

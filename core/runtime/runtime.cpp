@@ -35,6 +35,7 @@ struct Inference {
   std::vector<std::uint8_t> available; // bit 1: on the device, bit 2: on the server
   std::vector<std::uint8_t> sent;      // bit 1: sent to the device, bit 2: sent to the server
   std::size_t outputs_missing = 0;
+  bool fell_back = false; // its device lost the server: every task runs on the device
   InferenceRecord record;
 };
 
@@ -75,6 +76,7 @@ struct Running {
   Seconds duration_s = 0;
   Bytes bytes = 0;
   Precision precision = Precision::fp32();
+  bool orphaned = false; // server work of an inference that fell back: its result is not used
 };
 
 struct Delivery {
@@ -110,6 +112,7 @@ struct Runtime::Impl {
   std::vector<std::uint64_t> issued;
   std::vector<BandwidthEstimator> uplink_estimate, downlink_estimate;
   std::vector<Seconds> device_backlog_s;
+  std::vector<bool> server_lost; // per device: the backend abandoned its server work
 
   std::vector<Resource> device_cpu, uplinks, downlinks;
   Resource server;
@@ -138,6 +141,7 @@ struct Runtime::Impl {
     next_arrival.resize(static_cast<std::size_t>(s.devices));
     issued.assign(static_cast<std::size_t>(s.devices), 0);
     device_backlog_s.assign(static_cast<std::size_t>(s.devices), 0.0);
+    server_lost.assign(static_cast<std::size_t>(s.devices), false);
     server = make_resource(s.server_workers);
   }
 
@@ -180,6 +184,12 @@ struct Runtime::Impl {
     inf.index = issued[device]++;
     inf.plan = schedulers[device]->plan(view(device, inf.index, now));
     validate(inf.plan, graph, s.scheduler_name);
+    if (server_lost[device]) { // the scheduler still plans (it may keep state); the device runs it
+      const auto& p = inf.plan.placement;
+      inf.record.fallback = std::find(p.begin(), p.end(), Side::server) != p.end();
+      inf.plan.placement.assign(graph.size(), Side::device);
+      inf.fell_back = true;
+    }
     inf.state.assign(graph.size(), TaskState::pending);
     inf.available.assign(graph.size(), 0);
     inf.sent.assign(graph.size(), 0);
@@ -316,7 +326,17 @@ struct Runtime::Impl {
     const Running& run = node.mapped();
     run.resource->busy[static_cast<std::size_t>(run.slot)] = false;
     mark_dirty(*run.resource);
-    auto& inf = live.at(run.work.inference);
+    const auto found = live.find(run.work.inference);
+    if (found == live.end()) { // server work of an inference that fell back and finished since
+      if (!run.orphaned)
+        throw BackendError(fmt::format("backend reported activity {} of a finished inference", id));
+      return;
+    }
+    auto& inf = found->second;
+    if (backend.abandoned(id)) { // nothing was done: no record
+      lose_server(inf.device, now);
+      return;
+    }
     OpRecord op;
     op.device = inf.device;
     op.inference = inf.index;
@@ -337,8 +357,9 @@ struct Runtime::Impl {
       (run.work.side == Side::server ? inf.record.uplink_bytes : inf.record.downlink_bytes) +=
           run.bytes;
       ++inf.record.transfers;
-      deliveries.insert(
-          Delivery{op.delivered_s, next_delivery++, inf.key, run.work.task, run.work.side});
+      if (!run.orphaned)
+        deliveries.insert(
+            Delivery{op.delivered_s, next_delivery++, inf.key, run.work.task, run.work.side});
     } else {
       op.kind = OpRecord::Kind::compute;
       op.side = run.work.side;
@@ -352,11 +373,12 @@ struct Runtime::Impl {
         inf.record.server_busy_s += run.duration_s;
         ++inf.record.server_tasks;
       }
-      task_done(inf, run.work.task, run.work.side, now);
+      if (!run.orphaned)
+        task_done(inf, run.work.task, run.work.side, now);
     }
     for (auto* o : observers)
       o->on_op(op);
-    if (!run.work.is_transfer)
+    if (!run.work.is_transfer && !run.orphaned)
       progress(inf, ProgressEvent{ProgressEvent::Kind::task_done, run.work.task, run.work.side},
                now);
     maybe_finish(inf.key, now);
@@ -376,8 +398,8 @@ struct Runtime::Impl {
 
   void progress(Inference& inf, const ProgressEvent& event, Seconds now) {
     auto& sched = *schedulers[inf.device];
-    if (!sched.wants_progress() || inf.outputs_missing == 0)
-      return;
+    if (!sched.wants_progress() || inf.outputs_missing == 0 || inf.fell_back)
+      return; // a revision could put work on a server that is gone
     if (auto revised = sched.on_progress(view(inf.device, inf.index, now), event))
       revise(inf, std::move(*revised), now);
   }
@@ -420,6 +442,68 @@ struct Runtime::Impl {
     if (side == Side::device)
       device_backlog_s[inf.device] -= charged_time(t, side);
     inf.state[index_of(t)] = TaskState::pending;
+  }
+
+  // --- losing the server ----------------------------------------------------------------------
+
+  // The backend abandoned server work of this device: every live inference of it finishes on the
+  // device, and later ones run there whole (start_inference).
+  void lose_server(int device, Seconds now) {
+    server_lost[device] = true;
+    for (auto& [key, inf] : live)
+      if (inf.device == device && !inf.fell_back)
+        fall_back(inf, now);
+  }
+
+  // Re-places every task of the inference on the device and recomputes there what only the server
+  // held, as far as the device still needs it.
+  void fall_back(Inference& inf, Seconds now) {
+    const auto n = graph.size();
+    const auto& placement = inf.plan.placement;
+    inf.record.fallback = std::find(placement.begin(), placement.end(), Side::server) !=
+                          placement.end(); // an inference all on the device lost nothing
+    inf.fell_back = true;
+    // Outputs the device has, is receiving, or is computing itself.
+    std::vector<bool> coming(n, false);
+    for (std::size_t i = 0; i < n; ++i)
+      coming[i] = (inf.available[i] & bit_of(Side::device)) ||
+                  (inf.plan.placement[i] == Side::device &&
+                   (inf.state[i] == TaskState::queued || inf.state[i] == TaskState::running));
+    for (const auto& d : deliveries)
+      if (d.inference == inf.key && d.destination == Side::device)
+        coming[index_of(d.task)] = true;
+    for (auto& [id, run] : running)
+      if (run.work.inference == inf.key && (run.work.is_transfer || run.work.side == Side::server))
+        run.orphaned = true;
+    auto drop_queued = [&](Resource& r) {
+      std::erase_if(r.queue, [&](const auto& entry) { return entry.second.inference == inf.key; });
+    };
+    drop_queued(server);
+    drop_queued(uplink_of(inf.device));
+    drop_queued(downlinks[inf.device]);
+    // What must be (re)computed on the device: missing outputs and, backwards, their missing
+    // inputs.
+    std::vector<bool> needed(n, false);
+    const auto& order = graph.topological_order();
+    for (auto it = order.rbegin(); it != order.rend(); ++it) {
+      const auto& task = graph.task(*it);
+      const auto i = index_of(*it);
+      if (coming[i])
+        continue;
+      needed[i] = task.is_output;
+      for (auto c : task.consumers)
+        needed[i] = needed[i] || needed[index_of(c)];
+    }
+    for (std::size_t i = 0; i < n; ++i) {
+      const bool on_server = inf.plan.placement[i] == Side::server;
+      if (needed[i] ||
+          (on_server && (inf.state[i] == TaskState::queued || inf.state[i] == TaskState::running)))
+        inf.state[i] = TaskState::pending;
+      inf.plan.placement[i] = Side::device;
+      inf.sent[i] = 0;
+    }
+    for (const auto& task : graph.tasks())
+      enqueue_if_ready(inf, task.id, now);
   }
 
   // --- the loop --------------------------------------------------------------------------------

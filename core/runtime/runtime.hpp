@@ -8,6 +8,11 @@
 // optionally one uplink shared by all devices. A transfer holds its link for its serialization time
 // and arrives `link_latency_s` later, so back-to-back tensors pipeline on the link as over TCP.
 // Ties break by (time, kind, id): completions first, then deliveries, then arrivals by device.
+//
+// Server loss: when the backend reports an activity abandoned (Backend::abandoned), that device's
+// live inferences are re-placed on the device, what only the server held is recomputed there, and
+// its later inferences run whole on the device; all are marked fallback. Records stay truthful: a
+// task redone locally is a device compute row, abandoned activities leave no row.
 #include <functional>
 #include <memory>
 #include <string>

@@ -2,7 +2,7 @@
 # (core/config/). The messages are the ones tests/unit/config_test.cpp pins down.
 source "$(dirname "$0")/lib.sh"
 D="$SRC/tests/data"
-LINK_KEYS="uplink_mbps, downlink_mbps, latency_ms, shared_uplink, uplink_trace, downlink_trace, trace_format, trace_scale, trace_offset_s, trace_loop"
+LINK_KEYS="uplink_mbps, downlink_mbps, latency_ms, shared_uplink, uplink_trace, downlink_trace, trace_format, trace_scale, trace_offset_s, trace_loop, shaper"
 
 expect_error 2 "tandem: error: $D/config-typo.toml:9:1: link.uplink_mpbs: expected a known key of [link] ($LINK_KEYS), found an unknown key (did you mean uplink_mbps?)" \
   -- "$TANDEM" run "$D/config-typo.toml"

@@ -1,6 +1,7 @@
 # The real backend's server under faults (issue 4): garbage and an oversized frame close only the
 # offending connection (logged with the reason) while a device is served; a server killed mid-run
-# leaves the device to finish every inference locally, marked fallback = 1.
+# leaves the device to finish every inference locally, marked fallback = 1, and ops.csv shows the
+# work redone on the device as device rows.
 source "$(dirname "$0")/lib.sh"
 
 MODEL="$WORK/model.json"
@@ -79,5 +80,22 @@ assert summ[0]["status"] == "ok", summ
 assert len(inf) == 40, len(inf)
 flags = [r["fallback"] for r in inf]
 assert flags[0] == "0" and flags[-1] == "1", flags
-print(f"ok: server killed mid-run; {flags.count('1')} of 40 inferences finished on the device (fallback = 1)")
+# ops.csv says where work really ran: its compute rows agree with inferences.csv's task counts,
+# every model output ends on the device, and the last inference ran whole on the device.
+ops = list(csv.DictReader(open(f"{sys.argv[1]}/ops.csv")))
+for r in inf:
+    mine = [o for o in ops if o["inference_id"] == r["inference_id"]]
+    computes = [o for o in mine if o["kind"] == "compute"]
+    for side in ("device", "server"):
+        n = sum(o["side"] == side for o in computes)
+        assert n == int(r[f"{side}_tasks"]), (r, side, n)
+        assert all(o["resource"].startswith(side) for o in computes if o["side"] == side), mine
+    assert any(o["task"] == "c" and o["side"] == "device" for o in mine), mine
+    if r["fallback"] == "1":
+        assert any(o["side"] == "device" and o["kind"] == "compute" for o in mine), mine
+last = [o for o in ops if o["inference_id"] == inf[-1]["inference_id"]]
+assert [(o["kind"], o["side"]) for o in last] == [("compute", "device")] * 3, last
+redone = sum(1 for r in inf if r["fallback"] == "1" and int(r["device_tasks"]) == 3)
+print(f"ok: server killed mid-run; {flags.count('1')} of 40 inferences finished on the device "
+      f"(fallback = 1), {redone} with all 3 layers on the device in ops.csv")
 PY

@@ -7,6 +7,7 @@
 #include "core/config/describe_config.hpp"
 #include "core/config/experiment_config.hpp"
 #include "core/config/sweep.hpp"
+#include "core/emulation.hpp"
 #include "core/error.hpp"
 
 using namespace tandem;
@@ -215,11 +216,11 @@ TEST_CASE("config: dotted keys at the top level are the same keys") {
 }
 
 TEST_CASE("config: a typo'd key names the section's keys and the likely intent") {
-  CHECK(
-      error_of("[model]\nname = \"resnet18\"\n\n[link]\nuplink_mpbs = 5\n") ==
-      "cfg.toml:5:1: link.uplink_mpbs: expected a known key of [link] (uplink_mbps, "
-      "downlink_mbps, latency_ms, shared_uplink, uplink_trace, downlink_trace, trace_format, "
-      "trace_scale, trace_offset_s, trace_loop), found an unknown key (did you mean uplink_mbps?)");
+  CHECK(error_of("[model]\nname = \"resnet18\"\n\n[link]\nuplink_mpbs = 5\n") ==
+        "cfg.toml:5:1: link.uplink_mpbs: expected a known key of [link] (uplink_mbps, "
+        "downlink_mbps, latency_ms, shared_uplink, uplink_trace, downlink_trace, trace_format, "
+        "trace_scale, trace_offset_s, trace_loop, shaper), found an unknown key (did you mean "
+        "uplink_mbps?)");
   CHECK(error_of("model.name = \"resnet18\"\n[linkk]\nuplink_mbps = 5\n") ==
         "cfg.toml:2:2: linkk: expected a known top-level key or section (name, seed, backend, "
         "output_dir, description, model, device, server, link, estimator, scheduler, workload, "
@@ -324,14 +325,15 @@ TEST_CASE("config: a missing file is one line naming it") {
 TEST_CASE("config: the e2e data files fail with the documented messages") {
   const auto typo = data_dir() / "config-typo.toml";
   const auto negative = data_dir() / "config-negative-bandwidth.toml";
-  CHECK_THROWS_WITH_AS(load_experiment_config(typo),
-                       (typo.string() +
-                        ":9:1: link.uplink_mpbs: expected a known key of [link] (uplink_mbps, "
-                        "downlink_mbps, latency_ms, shared_uplink, uplink_trace, downlink_trace, "
-                        "trace_format, trace_scale, trace_offset_s, trace_loop), found an unknown "
-                        "key (did you mean uplink_mbps?)")
-                           .c_str(),
-                       InputError);
+  CHECK_THROWS_WITH_AS(
+      load_experiment_config(typo),
+      (typo.string() +
+       ":9:1: link.uplink_mpbs: expected a known key of [link] (uplink_mbps, "
+       "downlink_mbps, latency_ms, shared_uplink, uplink_trace, downlink_trace, "
+       "trace_format, trace_scale, trace_offset_s, trace_loop, shaper), found an unknown "
+       "key (did you mean uplink_mbps?)")
+          .c_str(),
+      InputError);
   CHECK_THROWS_WITH_AS(
       load_experiment_config(negative),
       (negative.string() + ":8:1: link.downlink_mbps: expected a number > 0 (Mbit/s), found -5")
@@ -544,4 +546,43 @@ TEST_CASE("config: describe_config lists every key, with its unit and default") 
   CHECK(find_config_key("estimator.ewma_alpha")->default_text == "0.3");
   CHECK(find_config_key("model.name")->default_text == "(required)");
   CHECK(find_config_key("model.profile")->default_text == "(unset)");
+}
+
+TEST_CASE("config: the real backend's emulation knobs and link shaper") {
+  const auto defaults = parse("model.name = \"resnet18\"\n");
+  CHECK(defaults.device.slowdown == 1.0);
+  CHECK(defaults.device.isa.empty());
+  CHECK(defaults.device.cpus.empty());
+  CHECK(defaults.link.shaper == ShaperKind::token_bucket);
+
+  const auto c = parse("model.name = \"resnet18\"\n[device]\nslowdown = 2.5\nisa = \"avx2\"\n"
+                       "cpus = \"0-1,3\"\n[link]\nshaper = \"tc\"\n");
+  CHECK(c.device.slowdown == 2.5);
+  CHECK(c.device.isa == "avx2");
+  CHECK(c.device.cpus == "0-1,3");
+  CHECK(c.link.shaper == ShaperKind::tc);
+  CHECK(parse_experiment_config(to_resolved_toml(c), "r.toml", "/tmp") == c);
+
+  CHECK(error_of("model.name = \"resnet18\"\ndevice.slowdown = 0.5\n") ==
+        "cfg.toml:2:8: device.slowdown: expected a number >= 1, found 0.5");
+  CHECK(error_of("model.name = \"resnet18\"\ndevice.isa = \"neon\"\n") ==
+        "cfg.toml:2:8: device.isa: expected empty or one of all, sse41, avx, avx2, avx2_vnni, "
+        "avx512_core, avx512_core_vnni, avx512_core_bf16, avx512_core_amx, avx512_mic, found "
+        "\"neon\"");
+  CHECK(error_of("model.name = \"resnet18\"\ndevice.cpus = \"1-0\"\n") ==
+        "cfg.toml:2:8: device.cpus: expected empty or a CPU list such as \"0\", \"0-3\" or "
+        "\"0,2\", found \"1-0\"");
+  CHECK(error_of("model.name = \"resnet18\"\nlink.shaper = \"netem\"\n") ==
+        "cfg.toml:2:6: link.shaper: expected one of token-bucket, tc, found \"netem\"");
+  CHECK(override_error("device.slowdown=0.9") ==
+        "command line: --set: expected device.slowdown to be a number >= 1, found 0.9");
+}
+
+TEST_CASE("config: CPU lists parse as taskset writes them") {
+  using V = std::vector<int>;
+  CHECK(parse_cpu_list("0") == V{0});
+  CHECK(parse_cpu_list("0-2,5") == V{0, 1, 2, 5});
+  CHECK(parse_cpu_list("3,1") == V{3, 1});
+  for (const char* bad : {"", "a", "1-", "-1", "2-1", "0,0", "0-1,1", "1,", "1024", " 1"})
+    CHECK_MESSAGE(!parse_cpu_list(bad), bad);
 }

@@ -2,7 +2,10 @@
 // stream, the server pool, plan validation and revisions while an inference runs.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <set>
+#include <string>
 
 #include "core/device_spec.hpp"
 #include "core/error.hpp"
@@ -272,4 +275,199 @@ TEST_CASE("the bandwidth estimator is an EWMA of observed throughput") {
   e.observe(0, 1.0); // an empty transfer says nothing
   CHECK(e.samples() == 1);
   CHECK_THROWS_AS(BandwidthEstimator(0, 0.5), std::invalid_argument);
+}
+
+namespace {
+
+// An AnalyticBackend whose server dies at `loss_s`: from then on every server compute and transfer,
+// running or new, is reported abandoned at once, as the real backend does when its connection
+// drops.
+class LosingBackend : public Backend {
+public:
+  LosingBackend(Seconds loss_s) : inner_({kBps}, {kBps}), loss_s_(loss_s) {}
+  Seconds now() const override { return now_; }
+  void start_compute(ActivityId id, const ComputeRequest& r) override {
+    if (r.side == Side::server && !take_server(id))
+      return;
+    inner_.start_compute(id, r);
+  }
+  void start_transfer(ActivityId id, const TransferRequest& r) override {
+    if (take_server(id))
+      inner_.start_transfer(id, r);
+  }
+  std::vector<ActivityId> wait_until(Seconds deadline) override {
+    last_.clear();
+    if (!abandon_.empty())
+      return report_abandoned();
+    if (!lost_ && deadline >= loss_s_) {
+      auto done = inner_.wait_until(loss_s_);
+      if (!done.empty())
+        return finished(std::move(done));
+      lost_ = true;
+      now_ = loss_s_;
+      abandon_.assign(server_.begin(), server_.end());
+      ignored_ = server_;
+      if (!abandon_.empty())
+        return report_abandoned();
+    }
+    for (;;) {
+      auto done = inner_.wait_until(deadline);
+      const bool any = !done.empty();
+      std::erase_if(done, [&](ActivityId id) { return ignored_.count(id) > 0; });
+      if (!done.empty() || !any)
+        return finished(std::move(done));
+    }
+  }
+  bool abandoned(ActivityId id) const override { return last_.count(id) > 0; }
+
+private:
+  bool take_server(ActivityId id) { // false: abandoned
+    if (lost_)
+      abandon_.push_back(id);
+    else
+      server_.insert(id);
+    return !lost_;
+  }
+  std::vector<ActivityId> report_abandoned() {
+    std::vector<ActivityId> out;
+    out.swap(abandon_);
+    std::sort(out.begin(), out.end());
+    last_.insert(out.begin(), out.end());
+    return out;
+  }
+  std::vector<ActivityId> finished(std::vector<ActivityId> done) {
+    for (auto id : done)
+      server_.erase(id);
+    now_ = inner_.now();
+    return done;
+  }
+  AnalyticBackend inner_;
+  Seconds loss_s_;
+  Seconds now_ = 0;
+  bool lost_ = false;
+  std::set<ActivityId> server_, ignored_, last_;
+  std::vector<ActivityId> abandon_;
+};
+
+Collect run_losing(const Fixture& f, const Plan& plan, Seconds loss_s) {
+  RuntimeSetup s;
+  s.graph = &f.graph;
+  s.planning_costs = s.actual_costs = &f.costs;
+  s.initial_uplink_bps = s.initial_downlink_bps = kBps;
+  s.workload.kind = WorkloadKind::periodic;
+  s.workload.fps = 20;
+  s.workload.count = 5;
+  s.scheduler_name = "fixed";
+  s.make_scheduler = [plan](int) { return std::make_unique<FixedScheduler>(plan); };
+  LosingBackend backend(loss_s);
+  Collect c;
+  Runtime(s, backend, {&c}).run();
+  return c;
+}
+
+// "a@device", "a>server" (a transfer of a to the server), in record order, for one inference.
+std::vector<std::string> op_trail(const Collect& c, std::uint64_t inference) {
+  std::vector<std::string> out;
+  for (const auto& op : c.ops)
+    if (op.inference == inference)
+      out.push_back(op.task_name + (op.kind == OpRecord::Kind::compute ? "@" : ">") +
+                    std::string(to_string(op.side)));
+  return out;
+}
+
+} // namespace
+
+// Inference 2 of a 20 fps stream: a on the device 0.100-0.110, its output up 0.110-0.1105, b on
+// the server 0.1105-0.1125, c 0.1125-0.113, c's output down 0.113-0.1131.
+TEST_CASE("a server lost during a server task: the device redoes it, and the records say so") {
+  Fixture f(kChain);
+  const auto c = run_losing(f, f.split({"b", "c"}), 0.1115);
+  REQUIRE(c.inferences.size() == 5);
+  using V = std::vector<std::string>;
+  CHECK(op_trail(c, 1) == V{"a@device", "a>server", "b@server", "c@server", "c>device"});
+  CHECK(op_trail(c, 2) == V{"a@device", "a>server", "b@device", "c@device"});
+  CHECK(op_trail(c, 3) == V{"a@device", "b@device", "c@device"});
+  CHECK(!c.inferences[1].fallback);
+  for (std::size_t i = 2; i < 5; ++i) {
+    CHECK(c.inferences[i].fallback);
+    CHECK(c.inferences[i].server_tasks == 0);
+    CHECK(c.inferences[i].device_tasks == 3);
+  }
+  CHECK(close(c.inferences[2].finish_s, 0.1115 + 0.020 + 0.005));
+  CHECK(close(c.inferences[3].finish_s, 0.150 + 0.035));
+}
+
+TEST_CASE("a server lost during a download: what only the server held is recomputed") {
+  Fixture f(kChain);
+  const auto c = run_losing(f, f.split({"b", "c"}), 0.11305);
+  REQUIRE(c.inferences.size() == 5);
+  using V = std::vector<std::string>;
+  // b and c really ran on the server; their outputs are lost with it, so the device runs both.
+  CHECK(op_trail(c, 2) ==
+        V{"a@device", "a>server", "b@server", "c@server", "b@device", "c@device"});
+  CHECK(c.inferences[2].fallback);
+  CHECK(c.inferences[2].downlink_bytes == 0);
+  CHECK(close(c.inferences[2].finish_s, 0.11305 + 0.020 + 0.005));
+}
+
+TEST_CASE("a backend that never abandons leaves every record as it was") {
+  Fixture f(kChain);
+  const auto c = run_losing(f, f.split({"b", "c"}), 100.0);
+  WorkloadConfig w;
+  w.kind = WorkloadKind::periodic;
+  w.fps = 20;
+  w.count = 5;
+  const auto plain = run_stream(f, f.split({"b", "c"}), w);
+  REQUIRE(c.inferences.size() == plain.inferences.size());
+  for (std::size_t i = 0; i < plain.inferences.size(); ++i) {
+    CHECK(c.inferences[i].finish_s == plain.inferences[i].finish_s);
+    CHECK(!c.inferences[i].fallback);
+  }
+  CHECK(c.ops.size() == plain.ops.size());
+}
+
+namespace {
+
+// Even inferences all on the device, odd ones split after a.
+class Alternating : public Scheduler {
+public:
+  explicit Alternating(const Fixture& f) : f_(f) {}
+  Plan plan(const SystemView& v) override {
+    return v.inference % 2 == 0 ? Plan::all_on(Side::device, f_.graph) : f_.split({"b", "c"});
+  }
+
+private:
+  const Fixture& f_;
+};
+
+} // namespace
+
+TEST_CASE("losing the server marks only inferences that had server work, and loses none") {
+  Fixture f(kChain);
+  RuntimeSetup s;
+  s.graph = &f.graph;
+  s.planning_costs = s.actual_costs = &f.costs;
+  s.initial_uplink_bps = s.initial_downlink_bps = kBps;
+  s.workload.kind = WorkloadKind::periodic;
+  s.workload.fps = 40;
+  s.workload.count = 8;
+  s.scheduler_name = "alternating";
+  s.make_scheduler = [&f](int) { return std::make_unique<Alternating>(f); };
+  const Seconds loss = 0.06;
+  LosingBackend backend(loss);
+  Collect c;
+  Runtime(s, backend, {&c}).run();
+  REQUIRE(c.inferences.size() == 8);
+  for (const auto& r : c.inferences) {
+    CAPTURE(r.inference);
+    if (r.inference % 2 == 0)
+      CHECK(!r.fallback);
+    else if (r.arrival_s >= loss)
+      CHECK(r.fallback);
+    if (r.arrival_s >= loss)
+      CHECK(r.server_tasks == 0);
+  }
+  for (const auto& op : c.ops)
+    if (op.start_s >= loss)
+      CHECK((op.kind == OpRecord::Kind::compute && op.side == Side::device));
 }
