@@ -138,7 +138,7 @@ const ExecutorOptions& Executor::options() const {
   return impl_->options;
 }
 
-Tensor Executor::run(LayerId id, std::span<const Tensor* const> inputs) {
+Tensor Executor::run(LayerId id, std::span<const Tensor* const> inputs, RunTiming* timing) {
   const auto& layer = impl_->model.layer(id);
   const auto& options = impl_->options;
   switch (layer.kind()) {
@@ -163,10 +163,12 @@ Tensor Executor::run(LayerId id, std::span<const Tensor* const> inputs) {
   const OmpThreads threads(options.threads);
   const auto start = Clock::now();
   auto out = impl_->kernels[index_of(id)]->run(inputs);
-  if (options.slowdown > 1.0) {
-    const std::chrono::duration<double> elapsed = Clock::now() - start;
-    wait_s((options.slowdown - 1.0) * elapsed.count());
-  }
+  const std::chrono::duration<double> elapsed = Clock::now() - start;
+  const Seconds stretch = (options.slowdown - 1.0) * elapsed.count();
+  if (stretch > 0)
+    wait_s(stretch);
+  if (timing)
+    *timing = {elapsed.count(), stretch};
   return out;
 }
 

@@ -26,6 +26,12 @@ struct ExecutorOptions {
   Side side = Side::device;      // whose measured time an opaque layer waits
 };
 
+// What one run took: the kernel's own wall time and the wait slowdown added after it.
+struct RunTiming {
+  Seconds compute_s = 0;
+  Seconds stretch_s = 0;
+};
+
 class Executor {
 public:
   // Creates every layer's primitives once (with `threads` OpenMP threads, as oneDNN's jit kernels
@@ -44,8 +50,9 @@ public:
   // (its output_shape when the model states one, else [output_bytes / 4]); slowdown leaves them
   // alone, their times being the target's already. Inputs of the wrong count or shape are a
   // BackendError. Safe to call from several threads at once; runs of one layer serialize. Sets the
-  // calling thread's OpenMP thread count for the call and restores it after.
-  Tensor run(LayerId layer, std::span<const Tensor* const> inputs);
+  // calling thread's OpenMP thread count for the call and restores it after. With `timing`, says
+  // how long the kernel ran and how long slowdown then waited.
+  Tensor run(LayerId layer, std::span<const Tensor* const> inputs, RunTiming* timing = nullptr);
   // A seeded random input for the model: uniform in [-1, 1], of the input layer's shape.
   Tensor make_input(std::uint64_t seed) const;
 

@@ -224,7 +224,7 @@ TEST_CASE("real backend: unpaced (the kernel shapes the link), the same ops run 
   CHECK(op_keys(real_ops.ops) == op_keys(analytic_ops.ops));
 }
 
-TEST_CASE("real backend: pacing a 1 MB upload at 8 Mbit/s takes a second of wall time") {
+TEST_CASE("real backend: pacing a 1 MB upload at 8 Mbit/s takes at least a second of wall time") {
   const char* json =
       R"({"format": "tandem-model/1", "name": "up", "input_bytes": 1000000,
     "layers": [{"name": "a", "inputs": ["input"], "output_bytes": 4, "device_ms": 1,
@@ -244,8 +244,9 @@ TEST_CASE("real backend: pacing a 1 MB upload at 8 Mbit/s takes a second of wall
   MESSAGE(fmt::format("1 MB at 1 MB/s: recorded {:.6f} s, wall for the whole inference {:.4f} s",
                       upload, wall));
   CHECK(upload == doctest::Approx(1.0).epsilon(1e-9));
+  // A lower bound only: the pacer must never deliver faster than the trace; how much slower a
+  // loaded machine makes the whole inference is not the pacer's correctness.
   CHECK(wall >= 1.0);
-  CHECK(wall < 1.2);
 }
 
 TEST_CASE("real backend: two devices share one server pool") {

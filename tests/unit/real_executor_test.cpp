@@ -276,24 +276,21 @@ TEST_CASE("a layer fed a tensor of the wrong shape is a backend error") {
   CHECK_THROWS_AS(ex.run(*m.find("layer1.0.add"), in), BackendError); // two inputs expected
 }
 
-TEST_CASE("slowdown stretches a layer's wall time") {
+TEST_CASE("slowdown waits (slowdown - 1) times a layer's own compute time after it") {
   const auto m = build("resnet18", {.image_size = 224});
   const auto id = *m.find("conv1");
   Executor fast(m, {});
   Executor slow(m, {.slowdown = 4.0});
   const auto input = fast.make_input(1);
   const Tensor* in[] = {&input};
-  const auto time = [&](Executor& ex) {
-    const auto start = std::chrono::steady_clock::now();
-    (void)ex.run(id, in);
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  };
-  double fastest = 1e9;
-  for (int i = 0; i < 5; ++i)
-    fastest = std::min(fastest, time(fast));
-  (void)time(slow); // warm-up
-  // compute + 3 x compute, and no compute is faster than the fastest seen (with some slack).
-  CHECK(time(slow) >= 3.0 * fastest);
+  real::RunTiming fast_timing, slow_timing;
+  const auto fast_out = fast.run(id, in, &fast_timing);
+  const auto slow_out = slow.run(id, in, &slow_timing);
+  CHECK(fast_timing.compute_s > 0);
+  CHECK(fast_timing.stretch_s == 0);
+  CHECK(slow_timing.compute_s > 0);
+  CHECK(slow_timing.stretch_s == doctest::Approx(3.0 * slow_timing.compute_s).epsilon(1e-12));
+  CHECK(slow_out.data == fast_out.data); // slowdown changes time, never values
 }
 
 TEST_CASE("an opaque layer waits its measured time and returns zeros of its size") {
