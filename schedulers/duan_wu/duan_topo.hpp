@@ -6,11 +6,11 @@
 // topological order, and every candidate is scored by its exact latency (server times, link
 // latency and downloads included). See NOTES.md.
 #include <cstdint>
-#include <optional>
 #include <vector>
 
 #include "core/runtime/scheduler.hpp"
 #include "schedulers/duan_wu/candidate.hpp"
+#include "schedulers/duan_wu/reusing_scheduler.hpp"
 
 namespace tandem::duan_wu {
 
@@ -30,15 +30,10 @@ Candidate duan_topo_order(const PlanningContext& ctx, const std::vector<bool>& o
 DuanResult duan_topo_schedule(const PlanningContext& ctx, const DuanTopoOptions& options = {});
 DuanResult duan_topo_schedule(const SystemView& view, const DuanTopoOptions& options = {});
 
-class DuanTopoScheduler : public Scheduler {
+class DuanTopoScheduler : public ReusingScheduler {
 public:
-  Plan plan(const SystemView& view) override;
-  Seconds last_predicted_s() const { return last_.predicted_s; }
-  const DuanResult& last_result() const { return last_; }
-
-private:
-  DuanResult last_;
-  std::optional<exact::Problem> last_problem_; // an equal problem gets the same plan
+  DuanTopoScheduler()
+      : ReusingScheduler([](const SystemView& view) { return duan_topo_schedule(view); }) {}
 };
 
 } // namespace tandem::duan_wu
