@@ -295,10 +295,10 @@ Candidate duan_topo_order(const PlanningContext& ctx, const std::vector<bool>& o
   };
   consider(johnson);
   consider(tailed);
-  consider(base);
   consider(critical);
   if (!thorough)
     return best;
+  consider(base);
   // The uplink in compute order (FIFO) or longest remaining server path first; the server side
   // by its own Johnson merge or longest path first.
   const auto server_by_tail = ctx.server_tail_order(on_device);
@@ -397,8 +397,9 @@ DuanResult duan_topo_schedule(const PlanningContext& ctx, const DuanTopoOptions&
   // The best screened set stands even if the budget allows no local search at all.
   Candidate best = duan_topo_order(ctx, screened.front().on_device, false);
 
-  // A small space of device sets (a few layers, or a chain) is scored in full, if that takes at
-  // most half of what is left of the budget (four evaluations a set).
+  // A small space of device sets (a few layers, or a chain) is scored in full: at most
+  // max_enumerated_sets of them and at most one per 8 evaluations left (a set costs 3), so
+  // polishing keeps most of the budget.
   // ASSUMPTION(duan-wu): the exhaustive case is ours; it makes small models depend on the
   // sequencing alone.
   bool enumerated = false;
@@ -494,9 +495,9 @@ DuanResult duan_topo_schedule(const PlanningContext& ctx, const DuanTopoOptions&
       best = std::move(current);
   }
 
-  // Polishing the best few device sets: every order variant, then single moves in the three
-  // sequences, each set with an equal share of what is left of the budget (the best set first;
-  // its order variants always run).
+  // Polishing the best few device sets, best first, each until it stops improving or the budget
+  // is spent (so on large models only the best set is polished, whose order variants always run):
+  // every order variant, then moves and exchanges in the three sequences.
   std::vector<const std::vector<bool>*> finalists{&best.on_device};
   {
     std::vector<const Candidate*> ranked;
@@ -514,8 +515,7 @@ DuanResult duan_topo_schedule(const PlanningContext& ctx, const DuanTopoOptions&
     if (k > 0 && ctx.evaluations() >= budget)
       break;
     auto c = duan_topo_order(ctx, *finalists[k], true);
-    const auto left = budget - std::min(budget, ctx.evaluations());
-    polish(ctx, c, ctx.evaluations() + left / (finalists.size() - k));
+    polish(ctx, c, budget);
     if (c.latency_s < winner.latency_s)
       winner = std::move(c);
   }

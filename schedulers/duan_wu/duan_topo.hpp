@@ -19,8 +19,8 @@ struct DuanTopoOptions {
   // max(min_evaluations, work_budget / tasks). Deterministic (no clock).
   std::uint64_t min_evaluations = 3000;
   std::uint64_t work_budget = 600000;
-  // Every valid device set is scored when there are at most this many (and they fit in half of
-  // what is left of the budget); otherwise the local search runs.
+  // Every valid device set is scored when there are at most this many (and at most one per 8
+  // evaluations left of the budget); otherwise the local search runs.
   std::uint64_t max_enumerated_sets = 4096;
   // Device sets whose orders are polished at the end (the best first).
   std::size_t polished_sets = 4;
