@@ -17,22 +17,13 @@ Seconds serialization_s(Bytes bytes, BytesPerSecond bps) {
   return static_cast<double>(bytes) / bps;
 }
 
-std::vector<std::size_t> topological_positions(const TaskGraph& graph) {
-  std::vector<std::size_t> position(graph.size());
-  const auto& order = graph.topological_order();
-  for (std::size_t p = 0; p < order.size(); ++p)
-    position[index_of(order[p])] = p;
-  return position;
-}
-
-std::vector<std::size_t> last_use_positions(const TaskGraph& graph,
-                                            const std::vector<std::size_t>& position) {
+std::vector<std::size_t> last_use_positions(const TaskGraph& graph) {
   std::vector<std::size_t> last(graph.size());
   for (const auto& task : graph.tasks()) {
     auto& l = last[index_of(task.id)];
-    l = position[index_of(task.id)];
+    l = graph.position(task.id);
     for (auto c : task.consumers)
-      l = std::max(l, position[index_of(c)]);
+      l = std::max(l, graph.position(c));
   }
   return last;
 }

@@ -18,13 +18,9 @@ bool link_usable(const SystemView& view);
 // rate is not usable.
 Seconds serialization_s(Bytes bytes, BytesPerSecond bps);
 
-// Position of every task in the graph's topological order (index = TaskId).
-std::vector<std::size_t> topological_positions(const TaskGraph& graph);
-
-// For every task, the largest topological position among its consumers, or its own position when it
-// has none (a model output). A tensor is "live" across the boundary after position p when it was
-// produced at or before p and is read after p.
-std::vector<std::size_t> last_use_positions(const TaskGraph& graph,
-                                            const std::vector<std::size_t>& position);
+// For every task, the largest topological position (TaskGraph::position) among its consumers, or
+// its own position when it has none (a model output). A tensor is "live" across the boundary after
+// position p when it was produced at or before p and is read after p.
+std::vector<std::size_t> last_use_positions(const TaskGraph& graph);
 
 } // namespace tandem

@@ -21,11 +21,7 @@ struct Keys {
 } // namespace
 
 PlanningContext::PlanningContext(const SystemView& view)
-    : view_(view), problem_(exact::Problem::from_view(view)) {
-  position_.resize(problem_.size());
-  for (std::size_t p = 0; p < problem_.order.size(); ++p)
-    position_[problem_.order[p]] = static_cast<std::uint32_t>(p);
-}
+    : view_(view), problem_(exact::Problem::from_view(view)) {}
 
 bool PlanningContext::is_cut(const std::vector<bool>& on_device, std::uint32_t t) const {
   if (!on_device[t])

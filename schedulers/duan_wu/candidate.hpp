@@ -43,7 +43,7 @@ public:
   std::size_t size() const { return problem_.size(); }
   std::uint32_t input() const { return problem_.input; }
   // Position of each task in the graph's topological order.
-  std::uint32_t position(std::uint32_t t) const { return position_[t]; }
+  std::size_t position(std::uint32_t t) const { return graph().position(task_id(t)); }
 
   // Duan-Wu §2.2: a device task's output is sent once when a consumer runs on the server.
   bool is_cut(const std::vector<bool>& on_device, std::uint32_t t) const;
@@ -82,7 +82,6 @@ public:
 private:
   SystemView view_;
   exact::Problem problem_;
-  std::vector<std::uint32_t> position_;
   mutable std::uint64_t evaluations_ = 0;
 };
 

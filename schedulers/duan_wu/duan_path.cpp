@@ -278,14 +278,4 @@ DuanResult duan_path_schedule(const SystemView& view, const DuanPathOptions& opt
   return duan_path_schedule(ctx, options);
 }
 
-Plan DuanPathScheduler::plan(const SystemView& view) {
-  // A closed-loop stream on a steady link asks the same question again and again.
-  auto problem = exact::Problem::from_view(view);
-  if (last_problem_ && *last_problem_ == problem)
-    return last_.plan;
-  last_ = duan_path_schedule(view);
-  last_problem_ = std::move(problem);
-  return last_.plan;
-}
-
 } // namespace tandem::duan_wu

@@ -12,6 +12,7 @@
 
 #include "core/runtime/scheduler.hpp"
 #include "schedulers/duan_wu/candidate.hpp"
+#include "schedulers/duan_wu/reusing_scheduler.hpp"
 
 namespace tandem::duan_wu {
 
@@ -37,15 +38,10 @@ struct DuanPathOptions {
 DuanResult duan_path_schedule(const PlanningContext& ctx, const DuanPathOptions& options = {});
 DuanResult duan_path_schedule(const SystemView& view, const DuanPathOptions& options = {});
 
-class DuanPathScheduler : public Scheduler {
+class DuanPathScheduler : public ReusingScheduler {
 public:
-  Plan plan(const SystemView& view) override;
-  Seconds last_predicted_s() const { return last_.predicted_s; }
-  const DuanResult& last_result() const { return last_; }
-
-private:
-  DuanResult last_;
-  std::optional<exact::Problem> last_problem_; // an equal problem gets the same plan
+  DuanPathScheduler()
+      : ReusingScheduler([](const SystemView& view) { return duan_path_schedule(view); }) {}
 };
 
 } // namespace tandem::duan_wu

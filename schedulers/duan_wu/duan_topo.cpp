@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <numeric>
+#include <optional>
 #include <set>
 
 #include <fmt/format.h>
@@ -21,6 +22,40 @@ std::vector<std::uint32_t> by_tail(const std::vector<std::uint32_t>& device_orde
   std::stable_sort(up.begin(), up.end(),
                    [&](std::uint32_t x, std::uint32_t y) { return tail[x] > tail[y]; });
   return up;
+}
+
+// The device tasks of `on_device` by critical path: list scheduling, highest bottom level first.
+// A device task's bottom level is the longest way from its start to the end of the inference: its
+// compute, then either a device consumer's bottom level or (a cut) its upload and `cut_tail` (the
+// latency, the longest server path and the download after it).
+// ASSUMPTION(duan-wu): this critical-path order is ours (classic list scheduling), for DAGs whose
+// server side or downloads dominate, where the flow-shop orders are blind to what follows.
+std::vector<std::uint32_t> critical_path_order(const PlanningContext& ctx,
+                                               const std::vector<bool>& on_device,
+                                               const std::vector<Seconds>& cut_tail) {
+  const auto& p = ctx.problem();
+  const auto n = ctx.size();
+  std::vector<Seconds> level(n, 0);
+  for (auto it = p.order.rbegin(); it != p.order.rend(); ++it) {
+    const auto t = *it;
+    if (!on_device[t])
+      continue;
+    Seconds after = ctx.is_cut(on_device, t) ? p.uplink_s[t] + cut_tail[t] : 0.0;
+    for (auto c : p.consumers[t])
+      if (on_device[c])
+        after = std::max(after, level[c]);
+    level[t] = p.device_s[t] + after;
+  }
+  std::vector<std::uint32_t> ids;
+  for (auto t : p.order)
+    if (on_device[t])
+      ids.push_back(t);
+  std::stable_sort(ids.begin(), ids.end(),
+                   [&](std::uint32_t x, std::uint32_t y) { return level[x] > level[y]; });
+  std::vector<std::uint32_t> rank(n, static_cast<std::uint32_t>(n));
+  for (std::size_t i = 0; i < ids.size(); ++i)
+    rank[ids[i]] = static_cast<std::uint32_t>(i);
+  return ctx.list_order(on_device, rank);
 }
 
 // A topological order of the whole graph, lowest key first among ready tasks.
@@ -54,9 +89,64 @@ std::vector<bool> toggled(const exact::Problem& p, std::vector<bool> on, std::ui
   return on;
 }
 
-// Moves one item earlier in the compute order (where precedence allows), the uplink order or the
-// server order, kept when the exact latency drops, until a pass finds nothing or the evaluation
-// budget is spent.
+// `on` with v and everything needing it returned to the server, then every device layer left
+// feeding only the server (an ancestor of v, not the input) returned too: the layers that only
+// existed to feed v follow it.
+std::vector<bool> returned_with_feeders(const exact::Problem& p, const std::vector<bool>& on,
+                                        std::uint32_t v) {
+  auto out = toggled(p, on, v);
+  std::vector<std::uint32_t> stack(p.inputs[v].begin(), p.inputs[v].end());
+  while (!stack.empty()) {
+    const auto t = stack.back();
+    stack.pop_back();
+    if (!out[t] || t == p.input ||
+        std::any_of(p.consumers[t].begin(), p.consumers[t].end(),
+                    [&](std::uint32_t c) { return out[c]; }))
+      continue;
+    out[t] = false;
+    stack.insert(stack.end(), p.inputs[t].begin(), p.inputs[t].end());
+  }
+  return out;
+}
+
+// Every device set holding the input and closed under inputs (include/exclude along the
+// topological order), or nothing when there are more than `cap`.
+std::optional<std::vector<std::vector<bool>>> all_device_sets(const exact::Problem& p,
+                                                              std::uint64_t cap) {
+  std::vector<std::vector<bool>> out;
+  std::vector<bool> on(p.size(), false);
+  bool over = false;
+  auto walk = [&](auto&& self, std::size_t i) -> void {
+    if (over)
+      return;
+    if (i == p.order.size()) {
+      if (out.size() >= cap)
+        over = true;
+      else
+        out.push_back(on);
+      return;
+    }
+    const auto t = p.order[i];
+    const bool can = std::all_of(p.inputs[t].begin(), p.inputs[t].end(),
+                                 [&](std::uint32_t in) { return on[in]; });
+    if (t == p.input || can) {
+      on[t] = true;
+      self(self, i + 1);
+      on[t] = false;
+    }
+    if (t != p.input)
+      self(self, i + 1);
+  };
+  walk(walk, 0);
+  if (over)
+    return std::nullopt;
+  return out;
+}
+
+// Moves one item of a sequence to another place, earlier or later (in the compute order only
+// where precedence allows): in the compute order, the uplink order or the server order. The first
+// move of an item that lowers the exact latency is kept; when a pass finds none, the first exchange
+// of two items that does. Runs until neither finds anything or the evaluation budget is spent.
 // ASSUMPTION(duan-wu): this polishing is ours (the merge is only optimal on trees).
 void polish(const PlanningContext& ctx, Candidate& c, std::uint64_t budget) {
   const auto& p = ctx.problem();
@@ -70,29 +160,51 @@ void polish(const PlanningContext& ctx, Candidate& c, std::uint64_t budget) {
     return std::find(p.inputs[consumer].begin(), p.inputs[consumer].end(), producer) !=
            p.inputs[consumer].end();
   };
-  for (int pass = 0; pass < 3; ++pass) {
-    bool improved = false;
+  for (bool improved = true; improved;) {
+    improved = false;
     for (auto* seq : {&c.device_order, &c.uplink_order, &c.server_order}) {
       auto& s = *seq;
       const bool device = seq == &c.device_order;
-      for (std::size_t i = 1; i < s.size(); ++i) {
-        // Slide s[i] down one place at a time, so each try is one swap away from the last.
+      for (std::size_t i = 0; i < s.size(); ++i) {
+        if (device && s[i] == p.input)
+          continue;
+        // Slide s[i] one place at a time, so each try is one swap away from the last: down
+        // first, then up.
         const Seconds before = c.latency_s;
         const auto keep = s;
         bool moved = false;
-        for (std::size_t j = i; j-- > 0;) {
-          if (device && (s[j] == p.input || reads(s[j + 1], s[j])))
-            break;
-          if (ctx.evaluations() >= budget) {
-            s = keep;
-            c.latency_s = before;
-            return;
+        for (int direction : {-1, 1}) {
+          for (std::size_t j = i;;) {
+            // Swap positions lo and lo + 1, where the item is at j.
+            std::size_t lo;
+            if (direction < 0) {
+              if (j == 0)
+                break;
+              lo = j - 1;
+              if (device && (s[lo] == p.input || reads(s[j], s[lo])))
+                break;
+            } else {
+              if (j + 1 >= s.size())
+                break;
+              lo = j;
+              if (device && reads(s[j + 1], s[j]))
+                break;
+            }
+            if (ctx.evaluations() >= budget) {
+              s = keep;
+              c.latency_s = before;
+              return;
+            }
+            std::swap(s[lo], s[lo + 1]);
+            j = direction < 0 ? lo : lo + 1;
+            if (ctx.evaluate(c) < before * (1 - 1e-12)) {
+              moved = true;
+              break;
+            }
           }
-          std::swap(s[j], s[j + 1]);
-          if (ctx.evaluate(c) < before * (1 - 1e-12)) {
-            moved = true;
+          if (moved)
             break;
-          }
+          s = keep;
         }
         if (moved) {
           improved = true;
@@ -102,8 +214,34 @@ void polish(const PlanningContext& ctx, Candidate& c, std::uint64_t budget) {
         }
       }
     }
-    if (!improved)
-      return;
+    if (improved)
+      continue;
+    // No single move helps: exchange two items (two moves at once), first improvement.
+    for (auto* seq : {&c.device_order, &c.uplink_order, &c.server_order}) {
+      auto& s = *seq;
+      const bool device = seq == &c.device_order;
+      for (std::size_t i = 0; i < s.size() && !improved; ++i)
+        for (std::size_t j = i + 1; j < s.size() && !improved; ++j) {
+          if (device) {
+            // s[j] moves to i and s[i] to j: neither may pass something it reads or feeds.
+            bool ok = s[i] != p.input;
+            for (std::size_t k = i; k < j && ok; ++k)
+              ok = !reads(s[j], s[k]) && !reads(s[k + 1], s[i]);
+            if (!ok)
+              continue;
+          }
+          if (ctx.evaluations() >= budget)
+            return;
+          const Seconds before = c.latency_s;
+          std::swap(s[i], s[j]);
+          if (ctx.evaluate(c) < before * (1 - 1e-12)) {
+            improved = true;
+          } else {
+            std::swap(s[i], s[j]);
+            c.latency_s = before;
+          }
+        }
+    }
   }
 }
 
@@ -146,6 +284,9 @@ Candidate duan_topo_order(const PlanningContext& ctx, const std::vector<bool>& o
   Candidate tailed = base;
   tailed.device_order = ctx.merged_order(on_device, long_jobs);
 
+  Candidate critical = base;
+  critical.device_order = critical_path_order(ctx, on_device, tail);
+
   Candidate best;
   auto consider = [&](Candidate c) {
     ctx.evaluate(c);
@@ -154,13 +295,14 @@ Candidate duan_topo_order(const PlanningContext& ctx, const std::vector<bool>& o
   };
   consider(johnson);
   consider(tailed);
-  consider(base);
+  consider(critical);
   if (!thorough)
     return best;
+  consider(base);
   // The uplink in compute order (FIFO) or longest remaining server path first; the server side
   // by its own Johnson merge or longest path first.
   const auto server_by_tail = ctx.server_tail_order(on_device);
-  for (const auto* c : {&johnson, &tailed, &base})
+  for (const auto* c : {&johnson, &tailed, &base, &critical})
     for (int variant = 1; variant < 4; ++variant) {
       Candidate v = *c;
       if (variant & 1)
@@ -238,11 +380,6 @@ DuanResult duan_topo_schedule(const PlanningContext& ctx, const DuanTopoOptions&
   std::stable_sort(screened.begin(), screened.end(),
                    [](const Scored& x, const Scored& y) { return x.latency_s < y.latency_s; });
 
-  // Local search from the best few: add a layer with everything it needs, return one to the
-  // server with everything that needs it, or stop sending a tensor by adding all its consumers
-  // (the best such move); when none improves, a return and an add at once (the first that
-  // improves). Device sets already scored are not scored again.
-  // ASSUMPTION(duan-wu): the local search is ours; the paper's heuristic is one pass.
   std::map<std::vector<bool>, Candidate> scored;
   bool exhausted = false;
   auto score = [&](const std::vector<bool>& on) -> const Candidate* {
@@ -257,15 +394,40 @@ DuanResult duan_topo_schedule(const PlanningContext& ctx, const DuanTopoOptions&
     }
     return &scored.emplace(on, duan_topo_order(ctx, on, false)).first->second;
   };
-  // Starts: the four best screened sets, then server-only and device-only (the two ends).
-  std::vector<std::vector<bool>> starts;
-  for (std::size_t s = 0; s < std::min<std::size_t>(4, screened.size()); ++s)
-    starts.push_back(screened[s].on_device);
-  starts.push_back(ctx.server_only().on_device);
-  starts.push_back(ctx.device_only().on_device);
-  std::set<std::vector<bool>> started;
   // The best screened set stands even if the budget allows no local search at all.
   Candidate best = duan_topo_order(ctx, screened.front().on_device, false);
+
+  // A small space of device sets (a few layers, or a chain) is scored in full: at most
+  // max_enumerated_sets of them and at most one per 8 evaluations left (a set costs 3), so
+  // polishing keeps most of the budget.
+  // ASSUMPTION(duan-wu): the exhaustive case is ours; it makes small models depend on the
+  // sequencing alone.
+  bool enumerated = false;
+  if (const auto left = budget - std::min(budget, ctx.evaluations()); left >= 8) {
+    if (const auto sets =
+            all_device_sets(p, std::min<std::uint64_t>(options.max_enumerated_sets, left / 8))) {
+      for (const auto& on : *sets)
+        if (const auto* c = score(on); c && c->latency_s < best.latency_s)
+          best = *c;
+      enumerated = !exhausted;
+    }
+  }
+
+  // Otherwise a local search from the best few: add a layer with everything it needs, return one
+  // to the server with everything that needs it (and with the layers left feeding only the
+  // server), or stop sending a tensor by adding all its consumers (the best such move); when none
+  // improves, a return and an add at once (the first that improves). Device sets already scored
+  // are not scored again.
+  // ASSUMPTION(duan-wu): the local search is ours; the paper's heuristic is one pass.
+  // Starts: the four best screened sets, then server-only and device-only (the two ends).
+  std::vector<std::vector<bool>> starts;
+  if (!enumerated) {
+    for (std::size_t s = 0; s < std::min<std::size_t>(4, screened.size()); ++s)
+      starts.push_back(screened[s].on_device);
+    starts.push_back(ctx.server_only().on_device);
+    starts.push_back(ctx.device_only().on_device);
+  }
+  std::set<std::vector<bool>> started;
   for (const auto& start : starts) {
     if (exhausted)
       break;
@@ -287,8 +449,11 @@ DuanResult duan_topo_schedule(const PlanningContext& ctx, const DuanTopoOptions&
           step = c;
       };
       for (auto v : p.order) {
-        if (v != p.input)
+        if (v != p.input) {
           consider(toggled(p, current.on_device, v));
+          if (!exhausted && current.on_device[v])
+            consider(returned_with_feeders(p, current.on_device, v));
+        }
         // Stop sending v: every consumer of v joins the device with what it needs.
         if (!exhausted && ctx.is_cut(current.on_device, v)) {
           auto on = current.on_device;
@@ -329,28 +494,38 @@ DuanResult duan_topo_schedule(const PlanningContext& ctx, const DuanTopoOptions&
     if (current.latency_s < best.latency_s)
       best = std::move(current);
   }
-  // Every order variant on the winner, then single moves in its three sequences.
-  auto polished = duan_topo_order(ctx, best.on_device, true);
-  if (polished.latency_s < best.latency_s)
-    best = std::move(polished);
-  polish(ctx, best, budget);
+
+  // Polishing the best few device sets, best first, each until it stops improving or the budget
+  // is spent (so on large models only the best set is polished, whose order variants always run):
+  // every order variant, then moves and exchanges in the three sequences.
+  std::vector<const std::vector<bool>*> finalists{&best.on_device};
+  {
+    std::vector<const Candidate*> ranked;
+    for (const auto& [on, c] : scored)
+      if (on != best.on_device)
+        ranked.push_back(&c);
+    std::stable_sort(ranked.begin(), ranked.end(), [](const Candidate* x, const Candidate* y) {
+      return x->latency_s < y->latency_s;
+    });
+    for (std::size_t k = 0; k < ranked.size() && finalists.size() < options.polished_sets; ++k)
+      finalists.push_back(&ranked[k]->on_device);
+  }
+  Candidate winner = best;
+  for (std::size_t k = 0; k < finalists.size(); ++k) {
+    if (k > 0 && ctx.evaluations() >= budget)
+      break;
+    auto c = duan_topo_order(ctx, *finalists[k], true);
+    polish(ctx, c, budget);
+    if (c.latency_s < winner.latency_s)
+      winner = std::move(c);
+  }
   result.searched_all = !exhausted;
-  return finish(best, exhausted ? "local search stopped by its budget" : "");
+  return finish(winner, exhausted ? "local search stopped by its budget" : "");
 }
 
 DuanResult duan_topo_schedule(const SystemView& view, const DuanTopoOptions& options) {
   const PlanningContext ctx(view);
   return duan_topo_schedule(ctx, options);
-}
-
-Plan DuanTopoScheduler::plan(const SystemView& view) {
-  // A closed-loop stream on a steady link asks the same question again and again.
-  auto problem = exact::Problem::from_view(view);
-  if (last_problem_ && *last_problem_ == problem)
-    return last_.plan;
-  last_ = duan_topo_schedule(view);
-  last_problem_ = std::move(problem);
-  return last_.plan;
 }
 
 } // namespace tandem::duan_wu

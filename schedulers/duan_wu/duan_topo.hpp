@@ -6,11 +6,11 @@
 // topological order, and every candidate is scored by its exact latency (server times, link
 // latency and downloads included). See NOTES.md.
 #include <cstdint>
-#include <optional>
 #include <vector>
 
 #include "core/runtime/scheduler.hpp"
 #include "schedulers/duan_wu/candidate.hpp"
+#include "schedulers/duan_wu/reusing_scheduler.hpp"
 
 namespace tandem::duan_wu {
 
@@ -19,6 +19,11 @@ struct DuanTopoOptions {
   // max(min_evaluations, work_budget / tasks). Deterministic (no clock).
   std::uint64_t min_evaluations = 3000;
   std::uint64_t work_budget = 600000;
+  // Every valid device set is scored when there are at most this many (and at most one per 8
+  // evaluations left of the budget); otherwise the local search runs.
+  std::uint64_t max_enumerated_sets = 4096;
+  // Device sets whose orders are polished at the end (the best first).
+  std::size_t polished_sets = 4;
 };
 
 // The best compute, uplink and server order duan-topo finds for one device set (scored exactly):
@@ -30,15 +35,10 @@ Candidate duan_topo_order(const PlanningContext& ctx, const std::vector<bool>& o
 DuanResult duan_topo_schedule(const PlanningContext& ctx, const DuanTopoOptions& options = {});
 DuanResult duan_topo_schedule(const SystemView& view, const DuanTopoOptions& options = {});
 
-class DuanTopoScheduler : public Scheduler {
+class DuanTopoScheduler : public ReusingScheduler {
 public:
-  Plan plan(const SystemView& view) override;
-  Seconds last_predicted_s() const { return last_.predicted_s; }
-  const DuanResult& last_result() const { return last_; }
-
-private:
-  DuanResult last_;
-  std::optional<exact::Problem> last_problem_; // an equal problem gets the same plan
+  DuanTopoScheduler()
+      : ReusingScheduler([](const SystemView& view) { return duan_topo_schedule(view); }) {}
 };
 
 } // namespace tandem::duan_wu

@@ -188,14 +188,4 @@ DuanResult duan_tree_schedule(const SystemView& view, const DuanTreeOptions& opt
   return duan_tree_schedule(ctx, options);
 }
 
-Plan DuanTreeScheduler::plan(const SystemView& view) {
-  // A closed-loop stream on a steady link asks the same question again and again.
-  auto problem = exact::Problem::from_view(view);
-  if (last_problem_ && *last_problem_ == problem)
-    return last_.plan;
-  last_ = duan_tree_schedule(view);
-  last_problem_ = std::move(problem);
-  return last_.plan;
-}
-
 } // namespace tandem::duan_wu

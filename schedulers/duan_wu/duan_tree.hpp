@@ -7,10 +7,10 @@
 // optimal among every device set, compute order and uplink order. Other DAGs fall back to
 // duan-topo. See NOTES.md.
 #include <cstdint>
-#include <optional>
 
 #include "core/runtime/scheduler.hpp"
 #include "schedulers/duan_wu/candidate.hpp"
+#include "schedulers/duan_wu/reusing_scheduler.hpp"
 
 namespace tandem::duan_wu {
 
@@ -29,15 +29,10 @@ Candidate duan_tree_order(const PlanningContext& ctx, const std::vector<bool>& o
 DuanResult duan_tree_schedule(const PlanningContext& ctx, const DuanTreeOptions& options = {});
 DuanResult duan_tree_schedule(const SystemView& view, const DuanTreeOptions& options = {});
 
-class DuanTreeScheduler : public Scheduler {
+class DuanTreeScheduler : public ReusingScheduler {
 public:
-  Plan plan(const SystemView& view) override;
-  Seconds last_predicted_s() const { return last_.predicted_s; }
-  const DuanResult& last_result() const { return last_; }
-
-private:
-  DuanResult last_;
-  std::optional<exact::Problem> last_problem_; // an equal problem gets the same plan
+  DuanTreeScheduler()
+      : ReusingScheduler([](const SystemView& view) { return duan_tree_schedule(view); }) {}
 };
 
 } // namespace tandem::duan_wu

@@ -17,12 +17,11 @@ constexpr std::array<Side, 2> kSides{Side::device, Side::server};
 // Bytes live across the boundary after each position of the topological order: produced at or
 // before it, read after it. Integers, so every path sees the same exact sum.
 std::vector<Bytes> live_bytes(const TaskGraph& graph) {
-  const auto position = topological_positions(graph);
-  const auto last_use = last_use_positions(graph, position);
+  const auto last_use = last_use_positions(graph);
   // Unsigned: a decrement wraps and the running sum unwraps it exactly.
   std::vector<Bytes> diff(graph.size() + 1, 0);
   for (const auto& task : graph.tasks()) {
-    const auto p = position[index_of(task.id)];
+    const auto p = graph.position(task.id);
     const auto l = last_use[index_of(task.id)];
     if (l > p) { // live across boundaries p .. l-1
       diff[p] += graph.output_bytes(task.id, Precision::fp32());

@@ -10,8 +10,7 @@ std::vector<Seconds> neurosurgeon_predictions(const SystemView& view) {
   const auto& graph = *view.graph;
   const auto& order = graph.topological_order();
   const std::size_t n = order.size();
-  const auto position = topological_positions(graph);
-  const auto last_use = last_use_positions(graph, position);
+  const auto last_use = last_use_positions(graph);
 
   // Neurosurgeon (latency goal): device prefix + upload of the split tensor + server suffix. The
   // sums run over exact integer byte counts, so a split's transfer term does not depend on how the
@@ -23,7 +22,7 @@ std::vector<Seconds> neurosurgeon_predictions(const SystemView& view) {
   // Difference array over k; unsigned, a decrement wraps and the running sum unwraps it exactly.
   std::vector<Bytes> crossing(n + 2, 0);
   for (const auto& task : graph.tasks()) {
-    const auto p = position[index_of(task.id)];
+    const auto p = graph.position(task.id);
     const auto l = last_use[index_of(task.id)];
     if (l > p) { // crosses for every k in (p, l]
       crossing[p + 1] += graph.output_bytes(task.id, Precision::fp32());
@@ -48,7 +47,7 @@ std::vector<Seconds> neurosurgeon_predictions(const SystemView& view) {
   // ASSUMPTION(neurosurgeon): no server-load term: the server is taken as idle (one inference in
   // flight), so the suffix costs its cost-table times; the paper scales them by measured load.
   // ASSUMPTION(neurosurgeon): with no usable estimate only device-only is predicted (finite).
-  const auto input_position = position[index_of(graph.input())];
+  const auto input_position = graph.position(graph.input());
   std::vector<Seconds> prediction(n + 1, kNever);
   Bytes crossing_bytes = 0;
   for (std::size_t k = 0; k <= n; ++k) {
@@ -91,7 +90,7 @@ Plan NeurosurgeonScheduler::plan(const SystemView& view) {
 
   Plan plan = neurosurgeon_split_plan(graph, best);
   const auto& order = graph.topological_order();
-  const auto input_position = topological_positions(graph)[index_of(graph.input())];
+  const auto input_position = graph.position(graph.input());
   if (best == n)
     plan.note = "neurosurgeon: all on device";
   else if (best == input_position + 1)

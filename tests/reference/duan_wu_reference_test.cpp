@@ -2,7 +2,8 @@
 // latency, results returned over a downlink too fast to matter): duan-path on independent paths
 // and duan-tree on out-trees reach the minimum over every valid device set and every compute order
 // (and, through the flow-shop recurrence, every uplink order). On general instances every
-// prediction is what run_plan measures, and duan-topo's gap to the exact scheduler is reported.
+// prediction is what run_plan measures, and duan-topo's gap to the exact scheduler meets the goals
+// (mean <= 3%, max <= 10%) on five seeds of 2000 random DAGs.
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -280,14 +281,23 @@ TEST_CASE("reference: duan-wu predictions are what run_plan measures on general 
   }
 }
 
-TEST_CASE("reference: duan-topo gap to the exact scheduler on random DAGs of up to 12 layers") {
-  // Server times, link latency and downloads on: the general model. Also how much the pipelined
-  // plans gain over the split baselines (measured with run_single_inference).
-  Draw d(1234);
-  constexpr int kInstances = 2000;
-  double sum = 0, worst = 0, gain_sum = 0, gain_max = 0;
-  int optimal = 0, gains = 0;
+namespace {
+
+// duan-topo against the exact scheduler on 2000 random DAGs of 1-12 layers from `seed` (server
+// times, link latency and downloads on: the general model); with `baselines`, also how much the
+// pipelined plans gain over the split baselines (measured with run_single_inference).
+struct GapStats {
+  double mean = 0, worst = 0;
+  int optimal = 0;
   std::string worst_name;
+};
+
+GapStats topo_gap(std::uint64_t seed, bool baselines) {
+  Draw d(seed);
+  constexpr int kInstances = 2000;
+  GapStats g;
+  double gain_sum = 0, gain_max = 0;
+  int gains = 0;
   for (int i = 0; i < kInstances; ++i) {
     auto options = random_options(d, d.integer(1, 12));
     const auto link = random_link(d);
@@ -295,15 +305,17 @@ TEST_CASE("reference: duan-topo gap to the exact scheduler on random DAGs of up 
     const auto view = inst.view();
     const auto topo = duan_topo_schedule(view);
     const auto best = exact::solve_exact(view);
-    INFO("instance ", i, " (", inst.model.name(), ")");
+    INFO("seed ", seed, " instance ", i, " (", inst.model.name(), ")");
     CHECK(best.latency_s <= topo.predicted_s * (1 + 1e-9));
     const double gap = topo.predicted_s / best.latency_s - 1;
-    sum += gap;
-    optimal += gap <= 1e-9;
-    if (gap > worst) {
-      worst = gap;
-      worst_name = inst.model.name();
+    g.mean += gap / kInstances;
+    g.optimal += gap <= 1e-9;
+    if (gap > g.worst) {
+      g.worst = gap;
+      g.worst_name = inst.model.name();
     }
+    if (!baselines)
+      continue;
     NeurosurgeonScheduler neurosurgeon;
     DadsScheduler dads;
     const auto split =
@@ -314,15 +326,31 @@ TEST_CASE("reference: duan-topo gap to the exact scheduler on random DAGs of up 
     gain_max = std::max(gain_max, gain);
     gains += gain > 1 + 1e-9;
   }
-  const double mean = sum / kInstances;
-  MESSAGE("duan-topo vs exact on ", kInstances, " random DAGs of 1-12 layers: mean gap ",
-          100 * mean, "%, max gap ", 100 * worst, "% (", worst_name, "), optimal on ", optimal);
-  MESSAGE("duan-topo vs the better of neurosurgeon and dads (measured): mean speed-up ",
-          gain_sum / kInstances, ", max ", gain_max, ", faster on ", gains, " of ", kInstances);
-  // The goals: mean <= 3%, max <= 10%. The mean is met by two orders of magnitude on every seed
-  // tried; the max is not comfortably met (5.8% here, but 7.8%, 7.9% and 10.9% on three other seeds
-  // of 2000 instances each), so it is reported, not checked.
-  CHECK(mean <= 0.03);
+  MESSAGE("seed ", seed, ": duan-topo vs exact on ", kInstances,
+          " random DAGs of 1-12 layers: mean gap ", 100 * g.mean, "%, max gap ", 100 * g.worst,
+          "% (", g.worst_name, "), optimal on ", g.optimal);
+  if (baselines)
+    MESSAGE("duan-topo vs the better of neurosurgeon and dads (measured): mean speed-up ",
+            gain_sum / kInstances, ", max ", gain_max, ", faster on ", gains, " of ", kInstances);
+  return g;
+}
+
+} // namespace
+
+// The goals: mean gap <= 3%, max gap <= 10%.
+TEST_CASE("reference: duan-topo gap to the exact scheduler on random DAGs of up to 12 layers") {
+  const auto g = topo_gap(1234, true);
+  CHECK(g.mean <= 0.03);
+  CHECK(g.worst <= 0.10);
+}
+
+TEST_CASE("reference: duan-topo gap to the exact scheduler on four more seeds") {
+  // The seeds on which an earlier duan-topo missed the 10% goal (9.3%, 11.3%, 17.0%, 33.9%).
+  for (std::uint64_t seed : {1, 7, 10, 42}) {
+    const auto g = topo_gap(seed, false);
+    CHECK(g.mean <= 0.03);
+    CHECK(g.worst <= 0.10);
+  }
 }
 
 TEST_CASE("reference: duan-wu schedulers plan a 300-layer model exactly (times printed)") {
