@@ -18,11 +18,13 @@ namespace {
 // them. Fitted by minimising the largest relative error over 22 published single-thread times
 // (tests/unit/calibration_test.cpp), within physical bounds: the pointwise rate at most half the
 // A72's 24 GFLOP/s NEON peak, the per-layer overhead at most 500 us (PyTorch's eager dispatch on an
-// A72), elementwise at least 0.5 GFLOP/s. The overhead and elementwise rate end on their bounds.
-// The gemm rate, 0.57 GFLOP/s, is batch-1 fully connected layers streaming their fp32 weights at
-// about 1.1 GB/s: it is what makes vgg16 and alexnet slower per MAC at 224 px than at 448.
-constexpr OpClassRates kRpi4Rates{4.3, 6.0, 0.37, 0.57, 2.0, 0.5};
+// A72), elementwise at least 0.5 GFLOP/s, memory 0.5..8 GB/s; the overhead and elementwise rate end
+// on their bounds. Dense gemm is taken to run at the conv rate (an im2col convolution is a gemm),
+// so the fitted memory rate, 1.2 GB/s, is what batch-1 fully connected layers get streaming their
+// fp32 weights: it makes vgg16 and alexnet slower per MAC at 224 px than at 448, as measured.
+constexpr OpClassRates kRpi4Rates{4.3, 6.5, 0.36, 4.3, 2.0, 0.5};
 constexpr double kRpi4OverheadUs = 500.0;
+constexpr double kRpi4MemoryGbps = 1.2;
 
 constexpr OpClassRates scaled(const OpClassRates& r, double factor) {
   return {r.conv_gflops * factor,           r.conv_pointwise_gflops * factor,
@@ -36,30 +38,31 @@ const std::array<DeviceSpec, 5> kSpecs{{
     {
         "rpi4",
         "Raspberry Pi 4 Model B, 4x Cortex-A72 @ 1.5 GHz, LPDDR4-3200",
-        "conv, conv_pointwise, conv_depthwise and gemm rates, elementwise rate and per-layer "
-        "overhead fitted (minimax relative error, within physical bounds) to 22 single-thread "
+        "conv (= gemm), conv_pointwise, conv_depthwise and elementwise rates, memory rate and "
+        "per-layer overhead fitted (minimax relative error, within physical bounds) to 22 "
+        "single-thread "
         "whole-model times of JaredFern/Framework-Tax rpi4_neon_cpu.csv (PyTorch; vgg16, "
         "resnet18, alexnet, mobilenet_v2, googlenet, inception_v3, densenet161 at 224 to 512 px; "
         "residuals -31%..+30%, tests/unit/calibration_test.cpp); resnet18 at 224 px (2.33 s) is "
         "left out as an outlier: the same file's larger sizes put a fixed 1.6 s under it that "
-        "does not grow with the image; memory 4 GB/s, matmul rate and parallel efficiency 0.8 are "
-        "ASSUMPTIONS",
+        "does not grow with the image; gemm = conv, the matmul rate and parallel efficiency 0.8 "
+        "are ASSUMPTIONS",
         4,
         0.8,
         kRpi4Rates,
-        4.0,
+        kRpi4MemoryGbps,
         kRpi4OverheadUs,
     },
     {
         "rpi3",
         "Raspberry Pi 3 Model B+, 4x Cortex-A53 @ 1.4 GHz, LPDDR2-900",
         "ASSUMPTION: rpi4 rates x 0.4 (in-order A53 with half the A72's NEON throughput per clock, "
-        "1.4/1.5 clock); memory 2.2 GB/s (LPDDR2-900, about half of the Pi 4's sustained figure); "
+        "1.4/1.5 clock); memory half the Pi 4's fitted rate (LPDDR2-900 against LPDDR4-3200); "
         "per-layer overhead 1.5 x rpi4's",
         4,
         0.8,
         scaled(kRpi4Rates, 0.4),
-        2.2,
+        0.5 * kRpi4MemoryGbps,
         1.5 * kRpi4OverheadUs,
     },
     {
@@ -70,7 +73,7 @@ const std::array<DeviceSpec, 5> kSpecs{{
         4,
         0.8,
         scaled(kRpi4Rates, 0.76),
-        4.0,
+        kRpi4MemoryGbps,
         kRpi4OverheadUs,
     },
     {
