@@ -16,3 +16,26 @@ echo "ok: tandem trace generate reproduces traces/data/synthetic-3g-seed1.txt"
 "$TANDEM" trace inspect "$WORK/t.txt" | grep -q "600 steps" || fail "trace inspect: unexpected summary"
 expect_error 2 "tandem: error: command line: --format: expected mbps-two-column, mahimahi or csv, found 'mp3'" \
   -- "$TANDEM" trace inspect "$WORK/t.txt" --format mp3
+
+# scripts/table pivots summary.csv: one row per scheduler, one column per bandwidth, each cell that
+# run's mean_latency_ms as summary.csv states it.
+"$SRC/scripts/table" "$WORK/res" --rows scheduler.name --column link.uplink_mbps >"$WORK/table.md"
+want=$("$PY" - "$WORK/res/summary.csv" <<'PYEOF'
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+cell = {(r["scheduler.name"], r["link.uplink_mbps"]): float(r["mean_latency_ms"]) for r in rows}
+print("| scheduler.name | 1 | 8 |")
+print("|---|---:|---:|")
+for s in ("device-only", "server-only"):
+    print(f"| {s} | {cell[(s, '1')]:.1f} | {cell[(s, '8')]:.1f} |")
+PYEOF
+)
+[[ "$(cat "$WORK/table.md")" == "$want" ]] || fail "scripts/table printed
+$(cat "$WORK/table.md")
+expected
+$want"
+echo "ok: scripts/table pivots summary.csv"
+code=0
+"$SRC/scripts/table" "$WORK/res" --rows nope --column link.uplink_mbps 2>"$WORK/err" || code=$?
+[[ $code == 2 ]] && grep -q "no column 'nope'" "$WORK/err" || fail "scripts/table: unknown column gave exit $code: $(cat "$WORK/err")"
+echo "ok: scripts/table names an unknown column"
