@@ -4,13 +4,8 @@
 # work redone on the device as device rows.
 source "$(dirname "$0")/lib.sh"
 
-MODEL="$WORK/model.json"
-cat >"$MODEL" <<'JSON'
-{"format": "tandem-model/1", "name": "chain", "input_bytes": 100000, "layers": [
-  {"name": "a", "inputs": ["input"], "output_bytes": 40000, "device_ms": 4, "server_ms": 1},
-  {"name": "b", "inputs": ["a"], "output_bytes": 20000, "device_ms": 30, "server_ms": 2},
-  {"name": "c", "inputs": ["b"], "output_bytes": 1000, "device_ms": 30, "server_ms": 1}]}
-JSON
+# A three-layer chain known by its measured times, shared with the other real-backend e2e tests.
+MODEL="$SRC/tests/data/model-chain3-split.json"
 cat >"$WORK/run.toml" <<TOML
 backend = "real"
 [model]

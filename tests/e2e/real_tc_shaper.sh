@@ -13,13 +13,8 @@ probe="tandem-probe-$$"
 ip netns add "$probe" 2>/dev/null || { echo "skip: cannot create a network namespace"; exit 77; }
 ip netns del "$probe"
 
-MODEL="$WORK/model.json"
-cat >"$MODEL" <<'JSON'
-{"format": "tandem-model/1", "name": "chain", "input_bytes": 100000, "layers": [
-  {"name": "a", "inputs": ["input"], "output_bytes": 40000, "device_ms": 4, "server_ms": 1},
-  {"name": "b", "inputs": ["a"], "output_bytes": 20000, "device_ms": 30, "server_ms": 2},
-  {"name": "c", "inputs": ["b"], "output_bytes": 1000, "device_ms": 30, "server_ms": 1}]}
-JSON
+# A three-layer chain known by its measured times, shared with the other real-backend e2e tests.
+MODEL="$SRC/tests/data/model-chain3-split.json"
 printf '0 40\n1 10\n' >"$WORK/up.txt"
 printf '0 30\n0.5 30\n1.2 60\n' >"$WORK/down.txt" # 0.5 is no change: not applied
 cat >"$WORK/run.toml" <<TOML
