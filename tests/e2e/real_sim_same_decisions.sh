@@ -1,6 +1,7 @@
 # The real backend carries out the same decisions as the simulator (issue 4): one config, run on
 # both backends, gives the same ops (which tasks ran on which side, which tensors crossed the link
-# at which precision and size) for deterministic schedulers, and the same CSV columns.
+# at which precision and size) for deterministic schedulers (duan-topo's priorities and transfer
+# order included), and the same CSV columns.
 source "$(dirname "$0")/lib.sh"
 
 for backend in sim real; do
@@ -22,7 +23,7 @@ latency_ms = 5
 kind = "closed-loop"
 count = 3
 [sweep]
-"scheduler.name" = ["neurosurgeon", "dads", "server-only"]
+"scheduler.name" = ["neurosurgeon", "dads", "server-only", "duan-topo"]
 TOML
   "$TANDEM" run "$WORK/$backend.toml" --out "$WORK/$backend" --quiet >/dev/null
 done
@@ -44,9 +45,9 @@ key = lambda o: (o["run"], o["inference_id"], o["kind"], o["side"], o["task"], o
 s, r = sorted(map(key, sim_ops)), sorted(map(key, real_ops))
 assert s == r, set(s) ^ set(r)
 _, summ = rows(real_dir, "summary.csv")
-assert [x["status"] for x in summ] == ["ok"] * 3, summ
+assert [x["status"] for x in summ] == ["ok"] * 4, summ
 _, inf = rows(real_dir, "inferences.csv")
-assert len(inf) == 9 and all(x["fallback"] == "0" for x in inf)
+assert len(inf) == 12 and all(x["fallback"] == "0" for x in inf)
 splits = {(o["run"], o["side"]) for o in real_ops if o["kind"] == "compute"}
 # neurosurgeon splits (both sides compute), server-only computes on the server only.
 assert ("0", "device") in splits and ("0", "server") in splits, splits
