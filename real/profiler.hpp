@@ -22,8 +22,10 @@ namespace tandem::real {
 //   backend   the layer as the real backend runs it, from the runtime's request to its completion
 //             notice: on the device side, handed to a compute thread and waited for (one thread
 //             hand-off each way); on the server side, a compute request over loopback TCP to a
-//             spawned `tandem serve` (one worker) and its compute_done. The difference to executor
-//             is the backend's per-layer dispatch overhead, which the simulator otherwise omits.
+//             spawned `tandem serve` (one worker) and its compute_done. Each pass's tensors are
+//             freed together when it ends, as the backend frees an inference's. The difference to
+//             executor is the backend's per-layer dispatch and allocation overhead, which the
+//             simulator otherwise omits.
 enum class ProfileVia { executor, backend };
 
 struct ProfileOptions {
