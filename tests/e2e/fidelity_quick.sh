@@ -19,7 +19,7 @@ want = ["model", "uplink_mbps", "downlink_mbps", "scheduler", "inferences", "rea
         "sim_mean_ms", "error_pct"]
 for term in ["device_compute_ms", "server_compute_ms", "transfer_ms", "other_ms"]:
     want += [f"real_{term}", f"sim_{term}"]
-want += ["same_plan", "device_tasks", "server_tasks"]
+want += ["real_median_ms", "real_cv_pct", "load_1min", "same_plan", "device_tasks", "server_tasks"]
 assert cols == want, cols
 assert len(rows) == 2, rows
 assert sorted(x["scheduler"] for x in rows) == ["device-only", "server-only"], rows
