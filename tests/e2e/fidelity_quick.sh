@@ -19,14 +19,17 @@ want = ["model", "uplink_mbps", "downlink_mbps", "scheduler", "inferences", "rea
         "sim_mean_ms", "error_pct"]
 for term in ["device_compute_ms", "server_compute_ms", "transfer_ms", "other_ms"]:
     want += [f"real_{term}", f"sim_{term}"]
-want += ["real_median_ms", "real_cv_pct", "load_1min", "same_plan", "device_tasks", "server_tasks"]
+want += ["real_median_ms", "real_cv_pct", "load_1min", "same_plan", "device_tasks", "server_tasks",
+         "sim_executor_mean_ms", "error_executor_pct", "same_plan_executor"]
+numeric = [c for c in want[5:] if c not in ("same_plan", "device_tasks", "server_tasks",
+                                            "same_plan_executor")]
 assert cols == want, cols
 assert len(rows) == 2, rows
 assert sorted(x["scheduler"] for x in rows) == ["device-only", "server-only"], rows
 for x in rows:
     assert x["model"] == "multipath" and x["uplink_mbps"] == "20", x
     assert x["inferences"] == "2", x
-    for c in want[5:-3]:
+    for c in numeric:
         assert math.isfinite(float(x[c])), (c, x)
     assert float(x["real_mean_ms"]) > 0 and float(x["sim_mean_ms"]) > 0, x
     assert x["same_plan"] == "1", x
