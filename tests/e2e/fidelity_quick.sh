@@ -19,7 +19,7 @@ want = ["model", "uplink_mbps", "downlink_mbps", "scheduler", "inferences", "rea
         "sim_mean_ms", "error_pct"]
 for term in ["device_compute_ms", "server_compute_ms", "transfer_ms", "other_ms"]:
     want += [f"real_{term}", f"sim_{term}"]
-want += ["real_median_ms", "real_cv_pct", "load_1min", "same_plan", "device_tasks", "server_tasks",
+want += ["real_median_ms", "error_vs_median_pct", "real_cv_pct", "load_1min", "same_plan", "device_tasks", "server_tasks",
          "sim_executor_mean_ms", "error_executor_pct", "same_plan_executor"]
 numeric = [c for c in want[5:] if c not in ("same_plan", "device_tasks", "server_tasks",
                                             "same_plan_executor")]
