@@ -30,6 +30,7 @@ struct ProfileCommandOptions {
   std::uint64_t weight_seed = 1;
   std::string out;
   std::string transfers_out;
+  std::string via = "executor";
 };
 
 // profile.csv -> profile.transfers.csv
@@ -57,6 +58,10 @@ void profile(const ProfileCommandOptions& o) {
   options.warmup = o.warmup;
   options.slowdown = o.slowdown;
   options.weight_seed = o.weight_seed;
+  options.via = o.via == "backend" ? real::ProfileVia::backend : real::ProfileVia::executor;
+  options.model_source = o.model;
+  options.batch = o.batch;
+  options.seq_len = o.seq_len;
   options.precisions.clear();
   for (const auto& text : o.precisions) {
     try {
@@ -82,9 +87,9 @@ void profile(const ProfileCommandOptions& o) {
   const auto info = real::onednn_info();
   fmt::print(stderr,
              "tandem profile: {} ({} layers) on the {} side, {} thread(s), oneDNN {} on {}, {} "
-             "warm-up + {} timed passes\n",
+             "warm-up + {} timed passes, timed via the {}\n",
              model.name(), model.size(), o.side, o.threads, info.version, info.cpu_isa, o.warmup,
-             o.repetitions);
+             o.repetitions, o.via == "backend" ? "real backend's dispatch" : "executor alone");
   const auto result = real::profile_model(model, options);
   real::write_profile_csv(out, result);
   real::write_transfers_csv(transfers_file, result);
@@ -139,6 +144,12 @@ void add_profile_command(CLI::App& app) {
   cmd->add_option("--slowdown", o->slowdown,
                   "Stretch every layer by this factor (>= 1), as the executor's Pi emulation")
       ->check(CLI::Range(1.0, 1e6))
+      ->capture_default_str();
+  cmd->add_option("--via", o->via,
+                  "executor: time each layer alone; backend: as the real backend dispatches it "
+                  "(device: handed to a compute thread; server: a compute request to a spawned "
+                  "`tandem serve` over loopback TCP), dispatch overhead included")
+      ->check(CLI::IsMember({"executor", "backend"}))
       ->capture_default_str();
   cmd->add_option("--weight-seed", o->weight_seed, "Seed of the random weights")
       ->capture_default_str();

@@ -3,13 +3,21 @@
 #include <algorithm>
 #include <array>
 #include <chrono>
+#include <condition_variable>
+#include <exception>
+#include <mutex>
+#include <optional>
+#include <set>
 
 #include <fmt/format.h>
 
 #include "core/error.hpp"
 #include "core/profile_csv.hpp"
+#include "real/channel.hpp"
 #include "real/executor.hpp"
 #include "real/quantize.hpp"
+#include "real/spawn_server.hpp"
+#include "real/work_queue.hpp"
 
 namespace tandem::real {
 namespace {
@@ -55,6 +63,129 @@ constexpr std::array<Column, 6> kTransferColumns{{
     {"decode_ms", "median time to unpack and dequantize it back to fp32, milliseconds"},
 }};
 
+// via = backend, device side: each layer handed to a compute thread and waited for, as the real
+// backend's runtime thread hands device tasks to the device's compute queue.
+class HandOff {
+public:
+  Tensor run(Executor& executor, LayerId id, std::span<const Tensor* const> inputs) {
+    std::optional<Tensor> out;
+    std::exception_ptr error;
+    bool done = false;
+    queue_.post([&] {
+      try {
+        out = executor.run(id, inputs);
+      } catch (...) {
+        error = std::current_exception();
+      }
+      {
+        std::lock_guard lock(mutex_);
+        done = true;
+      }
+      cv_.notify_all();
+    });
+    std::unique_lock lock(mutex_);
+    cv_.wait(lock, [&] { return done; });
+    if (error)
+      std::rethrow_exception(error);
+    return std::move(*out);
+  }
+
+private:
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  WorkQueue queue_{1};
+};
+
+// via = backend, server side: a spawned `tandem serve` (one worker) computing the model's layers on
+// request, as the real backend asks it during a run.
+class RemoteServer {
+public:
+  RemoteServer(const Model& model, const ProfileOptions& o)
+      : server_([&] {
+          SpawnOptions so;
+          so.executable = o.server_executable;
+          so.workers = 1;
+          so.threads = o.threads;
+          return so;
+        }()) {
+    channel_ = Channel::connect(io_.context(), server_.host(), server_.port(),
+                                wire::max_payload_for(model));
+    channel_->start([this](wire::Message&& m) { on_message(std::move(m)); },
+                    [this](const std::string& reason) {
+                      {
+                        std::lock_guard lock(mutex_);
+                        closed_ = reason;
+                      }
+                      cv_.notify_all();
+                    });
+    wire::Hello hello;
+    hello.model = o.model_source.empty() ? model.name() : o.model_source;
+    hello.batch = o.batch;
+    hello.seq_len = o.seq_len;
+    hello.weight_seed = o.weight_seed;
+    hello.threads = o.threads;
+    channel_->send(hello);
+    std::unique_lock lock(mutex_);
+    cv_.wait(lock, [&] { return ready_ || closed_; });
+    if (!ready_)
+      throw BackendError(
+          fmt::format("profiling on a spawned server: it refused '{}': {}", hello.model, *closed_));
+    if (ready_->fingerprint != wire::model_fingerprint(model))
+      throw BackendError(fmt::format("profiling on a spawned server: it built a different model "
+                                     "'{}' than '{}'",
+                                     ready_->model_name, model.name()));
+  }
+  ~RemoteServer() {
+    if (channel_)
+      channel_->say_goodbye("profile done");
+    io_.stop();
+  }
+  RemoteServer(const RemoteServer&) = delete;
+  RemoteServer& operator=(const RemoteServer&) = delete;
+
+  void send_input(std::uint64_t inference, LayerId input, const Tensor& tensor) {
+    channel_->send(wire::Tensor{0, inference, static_cast<std::uint32_t>(index_of(input)),
+                                Precision::fp32(), encode(tensor, Precision::fp32())});
+  }
+  // Asks for one layer and waits for its compute_done.
+  void compute(std::uint64_t inference, LayerId layer) {
+    const auto tag = ++next_tag_;
+    channel_->send(wire::Compute{tag, inference, static_cast<std::uint32_t>(index_of(layer)), 0});
+    std::unique_lock lock(mutex_);
+    cv_.wait(lock, [&] { return done_.count(tag) > 0 || closed_; });
+    if (!done_.erase(tag))
+      throw BackendError(
+          fmt::format("profiling on a spawned server: the connection closed: {}", *closed_));
+  }
+  void forget(std::uint64_t inference) { channel_->send(wire::Forget{inference}); }
+
+private:
+  void on_message(wire::Message&& m) {
+    {
+      std::lock_guard lock(mutex_);
+      if (auto* d = std::get_if<wire::ComputeDone>(&m))
+        done_.insert(d->tag);
+      else if (auto* r = std::get_if<wire::Ready>(&m))
+        ready_ = *r;
+      else if (auto* e = std::get_if<wire::Error>(&m))
+        closed_ = e->message;
+      else
+        return;
+    }
+    cv_.notify_all();
+  }
+
+  SpawnedServer server_;
+  IoThread io_;
+  std::shared_ptr<Channel> channel_;
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  std::optional<wire::Ready> ready_;
+  std::optional<std::string> closed_;
+  std::set<std::uint64_t> done_;
+  std::uint64_t next_tag_ = 0;
+};
+
 } // namespace
 
 std::span<const Column> transfer_columns() {
@@ -85,11 +216,23 @@ Profile profile_model(const Model& model, const ProfileOptions& options) {
   std::vector<Tensor> tensors(model.size());
   std::vector<std::vector<Seconds>> samples(model.size());
   tensors[index_of(model.input())] = executor.make_input(options.input_seed);
+  const bool remote = options.via == ProfileVia::backend && options.side == Side::server;
+  std::optional<HandOff> hand_off;
+  std::optional<RemoteServer> server;
+  if (options.via == ProfileVia::backend) {
+    if (remote)
+      server.emplace(model, options);
+    else
+      hand_off.emplace();
+  }
   // Whole-model passes, so each layer is timed as it runs in an inference: just after its
   // producers, with whatever they left in the caches.
   const int passes = options.warmup + options.repetitions;
   for (int pass = 0; pass < passes; ++pass) {
     const auto pass_start = Clock::now();
+    const auto inference = static_cast<std::uint64_t>(pass);
+    if (remote)
+      server->send_input(inference, model.input(), tensors[index_of(model.input())]);
     for (const auto id : order) {
       const auto& layer = model.layer(id);
       if (layer.kind() == OpKind::input)
@@ -97,16 +240,46 @@ Profile profile_model(const Model& model, const ProfileOptions& options) {
       std::vector<const Tensor*> inputs;
       for (const auto p : layer.inputs)
         inputs.push_back(&tensors[index_of(p)]);
+      Tensor out;
       const auto start = Clock::now();
-      auto out = executor.run(id, inputs);
+      if (remote)
+        server->compute(inference, id);
+      else if (hand_off)
+        out = hand_off->run(executor, id, inputs);
+      else
+        out = executor.run(id, inputs);
       const auto elapsed = since(start);
       if (pass >= options.warmup)
         samples[index_of(id)].push_back(elapsed);
-      tensors[index_of(id)] = std::move(out);
+      if (!remote)
+        tensors[index_of(id)] = std::move(out);
     }
+    if (remote)
+      server->forget(inference);
+    // The backend keeps an inference's tensors until it ends and then frees them all at once, which
+    // lets malloc hand that memory back to the system: the next inference's outputs fault their
+    // pages in again (measured: +0.2 to +0.8 ms on a layer with a 0.4 to 1.8 MB output).
+    // Overwriting one tensor at a time, as the executor mode does, never frees enough at once to
+    // see that.
+    if (hand_off && pass + 1 < passes)
+      for (const auto id : order)
+        if (model.layer(id).kind() != OpKind::input)
+          tensors[index_of(id)] = Tensor{};
     say(fmt::format("{} {}: pass {}/{} ({}) {:.1f} ms", model.name(), to_string(options.side),
                     pass + 1, passes, pass < options.warmup ? "warm-up" : "timed",
                     s_to_ms(since(pass_start))));
+  }
+  if (remote) { // the tensors the transfer timings encode, computed here, untimed
+    server.reset();
+    for (const auto id : order) {
+      const auto& layer = model.layer(id);
+      if (layer.kind() == OpKind::input)
+        continue;
+      std::vector<const Tensor*> inputs;
+      for (const auto p : layer.inputs)
+        inputs.push_back(&tensors[index_of(p)]);
+      tensors[index_of(id)] = executor.run(id, inputs);
+    }
   }
 
   Profile profile{model.name(), options.side, options.threads, {}, {}, 0};

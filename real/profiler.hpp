@@ -17,6 +17,17 @@
 
 namespace tandem::real {
 
+// How a layer's time is taken.
+//   executor  the layer alone: Executor::run on the calling thread.
+//   backend   the layer as the real backend runs it, from the runtime's request to its completion
+//             notice: on the device side, handed to a compute thread and waited for (one thread
+//             hand-off each way); on the server side, a compute request over loopback TCP to a
+//             spawned `tandem serve` (one worker) and its compute_done. Each pass's tensors are
+//             freed together when it ends, as the backend frees an inference's. The difference to
+//             executor is the backend's per-layer dispatch and allocation overhead, which the
+//             simulator otherwise omits.
+enum class ProfileVia { executor, backend };
+
 struct ProfileOptions {
   Side side = Side::device; // the side the rows are written for
   int threads = 1;          // oneDNN threads per layer
@@ -27,6 +38,14 @@ struct ProfileOptions {
   double slowdown = 1.0; // ExecutorOptions::slowdown: times measured with the stretch included
   std::uint64_t weight_seed = 1;
   std::uint64_t input_seed = 1;
+  ProfileVia via = ProfileVia::executor;
+  // via = backend on the server side: what the server loads (a zoo name or model file path, as in
+  // a config's model.name), with the model's batch and sequence length, and the `tandem` binary
+  // to spawn as the server.
+  std::string model_source;
+  int batch = 1;
+  int seq_len = 128;
+  std::string server_executable = "/proc/self/exe";
   // Receives one line per finished pass and per batch of tensors encoded; may be empty.
   std::function<void(const std::string&)> progress;
 };
