@@ -225,6 +225,13 @@ Profile profile_model(const Model& model, const ProfileOptions& options) {
     else
       hand_off.emplace();
   }
+  // A layer's input tensors, in operand order.
+  const auto operands = [&](LayerId id) {
+    std::vector<const Tensor*> inputs;
+    for (const auto p : model.layer(id).inputs)
+      inputs.push_back(&tensors[index_of(p)]);
+    return inputs;
+  };
   // Whole-model passes, so each layer is timed as it runs in an inference: just after its
   // producers, with whatever they left in the caches.
   const int passes = options.warmup + options.repetitions;
@@ -234,12 +241,9 @@ Profile profile_model(const Model& model, const ProfileOptions& options) {
     if (remote)
       server->send_input(inference, model.input(), tensors[index_of(model.input())]);
     for (const auto id : order) {
-      const auto& layer = model.layer(id);
-      if (layer.kind() == OpKind::input)
+      if (model.layer(id).kind() == OpKind::input)
         continue;
-      std::vector<const Tensor*> inputs;
-      for (const auto p : layer.inputs)
-        inputs.push_back(&tensors[index_of(p)]);
+      const auto inputs = operands(id);
       Tensor out;
       const auto start = Clock::now();
       if (remote)
@@ -272,13 +276,8 @@ Profile profile_model(const Model& model, const ProfileOptions& options) {
   if (remote) { // the tensors the transfer timings encode, computed here, untimed
     server.reset();
     for (const auto id : order) {
-      const auto& layer = model.layer(id);
-      if (layer.kind() == OpKind::input)
-        continue;
-      std::vector<const Tensor*> inputs;
-      for (const auto p : layer.inputs)
-        inputs.push_back(&tensors[index_of(p)]);
-      tensors[index_of(id)] = executor.run(id, inputs);
+      if (model.layer(id).kind() != OpKind::input)
+        tensors[index_of(id)] = executor.run(id, operands(id));
     }
   }
 
