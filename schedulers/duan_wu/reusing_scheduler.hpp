@@ -3,11 +3,11 @@
 // result, and hand the same plan back when asked again with an equal exact::Problem (same graph,
 // costs, estimates, latency, server pool): a closed-loop stream on a steady link plans once.
 #include <functional>
-#include <optional>
 #include <utility>
 
 #include "core/runtime/scheduler.hpp"
 #include "schedulers/duan_wu/candidate.hpp"
+#include "schedulers/exact/last_result.hpp"
 
 namespace tandem::duan_wu {
 
@@ -17,13 +17,12 @@ public:
   explicit ReusingScheduler(Schedule schedule) : schedule_(std::move(schedule)) {}
 
   Plan plan(const SystemView& view) override;
-  Seconds last_predicted_s() const { return last_.predicted_s; }
-  const DuanResult& last_result() const { return last_; }
+  Seconds last_predicted_s() const { return last_.last().predicted_s; }
+  const DuanResult& last_result() const { return last_.last(); }
 
 private:
   Schedule schedule_;
-  DuanResult last_;
-  std::optional<exact::Problem> last_problem_;
+  exact::LastResult<DuanResult> last_;
 };
 
 } // namespace tandem::duan_wu

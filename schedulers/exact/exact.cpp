@@ -138,13 +138,7 @@ ExactResult solve_exact(const SystemView& view, const ExactOptions& options) {
 }
 
 Plan ExactScheduler::plan(const SystemView& view) {
-  // A closed-loop stream on a steady link asks the same question again and again.
-  auto problem = Problem::from_view(view);
-  if (last_problem_ && *last_problem_ == problem)
-    return last_.plan;
-  last_ = solve_exact(view, options_);
-  last_problem_ = std::move(problem);
-  return last_.plan;
+  return last_.get(view, [this](const SystemView& v) { return solve_exact(v, options_); }).plan;
 }
 
 } // namespace tandem::exact

@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "core/runtime/scheduler.hpp"
+#include "schedulers/exact/last_result.hpp"
 #include "schedulers/exact/plan_evaluator.hpp"
 
 namespace tandem::exact {
@@ -30,13 +31,12 @@ class ExactScheduler : public Scheduler {
 public:
   explicit ExactScheduler(ExactOptions options = {}) : options_(options) {}
   Plan plan(const SystemView& view) override;
-  Seconds last_predicted_s() const { return last_.latency_s; }
-  const ExactResult& last_result() const { return last_; }
+  Seconds last_predicted_s() const { return last_.last().latency_s; }
+  const ExactResult& last_result() const { return last_.last(); }
 
 private:
   ExactOptions options_;
-  ExactResult last_;
-  std::optional<Problem> last_problem_; // an equal problem gets the same plan
+  LastResult<ExactResult> last_; // an equal problem gets the same plan
 };
 
 } // namespace tandem::exact

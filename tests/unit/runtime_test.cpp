@@ -349,20 +349,28 @@ private:
   std::vector<ActivityId> abandon_;
 };
 
-Collect run_losing(const Fixture& f, const Plan& plan, Seconds loss_s) {
+// `count` periodic inferences at `fps` planned by `make_scheduler`, the server lost at loss_s.
+Collect run_losing(const Fixture& f, std::string scheduler_name,
+                   decltype(RuntimeSetup::make_scheduler) make_scheduler, double fps, int count,
+                   Seconds loss_s) {
   RuntimeSetup s;
   s.graph = &f.graph;
   s.planning_costs = s.actual_costs = &f.costs;
   s.initial_uplink_bps = s.initial_downlink_bps = kBps;
   s.workload.kind = WorkloadKind::periodic;
-  s.workload.fps = 20;
-  s.workload.count = 5;
-  s.scheduler_name = "fixed";
-  s.make_scheduler = [plan](int) { return std::make_unique<FixedScheduler>(plan); };
+  s.workload.fps = fps;
+  s.workload.count = count;
+  s.scheduler_name = std::move(scheduler_name);
+  s.make_scheduler = std::move(make_scheduler);
   LosingBackend backend(loss_s);
   Collect c;
   Runtime(s, backend, {&c}).run();
   return c;
+}
+
+Collect run_losing(const Fixture& f, const Plan& plan, Seconds loss_s) {
+  return run_losing(
+      f, "fixed", [plan](int) { return std::make_unique<FixedScheduler>(plan); }, 20, 5, loss_s);
 }
 
 // "a@device", "a>server" (a transfer of a to the server), in record order, for one inference.
@@ -444,19 +452,9 @@ private:
 
 TEST_CASE("losing the server marks only inferences that had server work, and loses none") {
   Fixture f(kChain);
-  RuntimeSetup s;
-  s.graph = &f.graph;
-  s.planning_costs = s.actual_costs = &f.costs;
-  s.initial_uplink_bps = s.initial_downlink_bps = kBps;
-  s.workload.kind = WorkloadKind::periodic;
-  s.workload.fps = 40;
-  s.workload.count = 8;
-  s.scheduler_name = "alternating";
-  s.make_scheduler = [&f](int) { return std::make_unique<Alternating>(f); };
   const Seconds loss = 0.06;
-  LosingBackend backend(loss);
-  Collect c;
-  Runtime(s, backend, {&c}).run();
+  const auto c = run_losing(
+      f, "alternating", [&f](int) { return std::make_unique<Alternating>(f); }, 40, 8, loss);
   REQUIRE(c.inferences.size() == 8);
   for (const auto& r : c.inferences) {
     CAPTURE(r.inference);
